@@ -1,0 +1,77 @@
+"""zoo: a Keras 3 / TensorFlow model zoo.
+
+>>> import zoo
+>>> zoo.list_models("resnet*")
+['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50']
+>>> model = zoo.create("resnet18", num_classes=10, input_shape=(32, 32, 3))
+>>> model.output_shape
+(None, 10)
+
+Importing zoo does not import TensorFlow: listing and describing models is
+instant; TensorFlow loads when a model is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zoo.errors import UnknownModelError, UnknownWeightsTagError, WeightsNotAvailableError
+from zoo.registry import families, info, list_models
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UnknownModelError",
+    "UnknownWeightsTagError",
+    "WeightsNotAvailableError",
+    "create",
+    "families",
+    "info",
+    "list_models",
+    "load",
+]
+
+
+def load(
+    name: str,
+    *,
+    weights: str | None = "default",
+    num_classes: int | None = None,
+    input_shape: tuple[int, int, int] | None = None,
+    **config: Any,
+) -> "keras.Model":
+    """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
+
+    ``name`` is a registry name or ``name.tag`` for a named weights tag.
+    ``weights="default"`` asks for the model's default pretrained weights,
+    ``None`` for random initialisation, a tag name for another tag, or a path to
+    a ``.weights.h5`` file. ``num_classes``, ``input_shape`` and any other keyword
+    (e.g. ``variant="v1.5"``, ``aux_logits=True``) go to the architecture's builder.
+
+    >>> import zoo
+    >>> model = zoo.load("resnet50", weights=None, num_classes=10, input_shape=(64, 64, 3))
+    >>> model.predict_top_k(__import__("numpy").zeros((1, 64, 64, 3)), k=3).ids.shape
+    (1, 3)
+    """
+    from zoo.loader import load as _load
+
+    return _load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, **config)
+
+
+def create(
+    name: str,
+    *,
+    num_classes: int | None = None,
+    input_shape: tuple[int, int, int] | None = None,
+    **config: Any,
+) -> "keras.Model":
+    """A named architecture with random weights: ``zoo.load(name, weights=None, ...)``.
+
+    >>> import zoo
+    >>> zoo.create("googlenet", num_classes=5, input_shape=(64, 64, 3), aux_logits=True).network.output_shape
+    [(None, 5), (None, 5), (None, 5)]
+    """
+    return load(name, weights=None, num_classes=num_classes, input_shape=input_shape, **config)

@@ -1,0 +1,1 @@
+"""Pure Keras 3 builders, one architecture per file. The registry lives in ``zoo/catalog.py``."""

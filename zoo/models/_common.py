@@ -1,0 +1,62 @@
+"""Pieces every image-classifier builder shares: input checks and the pooled top."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+POOLING_CHOICES = (None, "avg", "max")
+
+
+def image_input(
+    model: str,
+    input_shape: Sequence[int | None],
+    min_size: int,
+    *,
+    allow_dynamic: bool = True,
+    hint: str = "",
+) -> keras.KerasTensor:
+    """A ``keras.Input`` for ``input_shape`` (H, W, C) after checking it fits ``model``."""
+    shape = tuple(input_shape)
+    if len(shape) != 3:
+        raise ValueError(
+            f"{model}: input_shape must be (height, width, channels), got {shape!r}."
+        )
+    height, width, channels = shape
+    if channels is None or int(channels) < 1:
+        raise ValueError(f"{model}: input_shape needs a channel count >= 1, got {shape!r}.")
+    for size in (height, width):
+        if size is None:
+            if not allow_dynamic:
+                raise ValueError(
+                    f"{model}: input_shape needs a fixed height and width (its pooling "
+                    f"depends on them), got {shape!r}."
+                )
+        elif int(size) < min_size:
+            raise ValueError(
+                f"{model} needs inputs of at least {min_size}x{min_size} pixels, got "
+                f"{height}x{width}. Resize or pad the images (e.g. keras.layers.Resizing)"
+                f"{' ' + hint if hint else ''}."
+            )
+    return keras.Input(shape=shape, name="images")
+
+
+def check_pooling(model: str, pooling: str | None) -> None:
+    if pooling not in POOLING_CHOICES:
+        raise ValueError(f"{model}: pooling must be one of {POOLING_CHOICES}, got {pooling!r}.")
+
+
+def pooled(x: keras.KerasTensor, pooling: str | None) -> keras.KerasTensor:
+    """Global pooling of a feature map for ``include_top=False`` models."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
+
+
+def check_num_classes(model: str, num_classes: int) -> None:
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"{model}: num_classes must be a positive integer, got {num_classes!r}.")

@@ -1,0 +1,69 @@
+"""AlexNet (Krizhevsky et al., 2012) in the single-tower layout torchvision uses.
+
+Convs of 64-192-384-256-256 filters, features average-pooled to 6x6, then a
+dropout + 4096-4096 classifier: 61,100,840 parameters at 1000 classes. Paddings
+are PyTorch's (symmetric), so torchvision's weights map one to one. Note the
+flatten order: Keras flattens (H, W, C) where PyTorch flattens (C, H, W); the
+weights converter permutes ``fc6`` accordingly.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models.layers import AdaptiveAveragePooling2D
+
+# Smallest input whose last max pool still sees a 3x3 map (torchvision: min_size 63).
+MIN_INPUT_SIZE = 63
+
+# (name, filters, kernel, stride, padding, max pool after it)
+CONVS = (
+    ("conv1", 64, 11, 4, 2, True),
+    ("conv2", 192, 5, 1, 2, True),
+    ("conv3", 384, 3, 1, 1, False),
+    ("conv4", 256, 3, 1, 1, False),
+    ("conv5", 256, 3, 1, 1, True),
+)
+
+
+def build_alexnet(
+    *,
+    num_classes: int = 1000,
+    input_shape: Sequence[int | None] = (224, 224, 3),
+    include_top: bool = True,
+    pooling: str | None = None,
+    dropout: float = 0.5,
+    classifier_activation: str | None = "softmax",
+    name: str = "alexnet",
+) -> keras.Model:
+    """AlexNet as a functional Keras model.
+
+    >>> build_alexnet(num_classes=10, input_shape=(64, 64, 3)).output_shape
+    (None, 10)
+    """
+    check_num_classes(name, num_classes)
+    check_pooling(name, pooling)
+    inputs = image_input(name, input_shape, MIN_INPUT_SIZE, allow_dynamic=not include_top)
+    x = inputs
+    for conv_name, filters, kernel, stride, padding, pool_after in CONVS:
+        x = layers.ZeroPadding2D(padding, name=f"{conv_name}_pad")(x)
+        x = layers.Conv2D(filters, kernel, strides=stride, name=conv_name)(x)
+        x = layers.Activation("relu", name=f"{conv_name}_relu")(x)
+        if pool_after:
+            x = layers.MaxPooling2D(3, strides=2, name=f"pool{conv_name[-1]}")(x)
+
+    if not include_top:
+        return keras.Model(inputs, pooled(x, pooling), name=name)
+
+    x = AdaptiveAveragePooling2D(6, name="avgpool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="fc6_dropout")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6")(x)
+    x = layers.Dropout(dropout, name="fc7_dropout")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+    return keras.Model(inputs, x, name=name)

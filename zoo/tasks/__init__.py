@@ -1,0 +1,6 @@
+"""Task objects: Keras models with behaviour, one module per task."""
+
+# The class that serves each registry ``task``, as "module:class" (imported on use).
+TASKS = {
+    "image_classification": "zoo.tasks.classifier:ImageClassifier",
+}
