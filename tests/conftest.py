@@ -7,6 +7,8 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import pytest  # noqa: E402
 
+from tests.weights_helpers import zoo_env  # noqa: E402,F401  (fixture)
+
 
 @pytest.fixture(autouse=True)
 def _seed():

@@ -66,3 +66,16 @@ def check_trains(model: keras.Model, epochs: int = 6) -> None:
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     losses = model.fit(x, y, epochs=epochs, batch_size=4, verbose=0).history["loss"]
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0], losses
+
+
+def assert_same_probabilities(ours: np.ndarray, reference: np.ndarray, atol: float = 1e-4) -> None:
+    """Parity of two softmax outputs, compared as log-probabilities (logits up to a constant).
+
+    Comparing probabilities directly would pass for any two near-uniform outputs
+    over 1000 classes; log-probabilities expose every logit.
+    """
+    ours, reference = np.asarray(ours, np.float64), np.asarray(reference, np.float64)
+    assert ours.shape == reference.shape
+    spread = np.ptp(np.log(reference), axis=-1).min()
+    assert spread > 0.05, f"reference outputs are too uniform ({spread:.3g}) for a meaningful check"
+    np.testing.assert_allclose(np.log(ours), np.log(reference), atol=atol)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zoo.errors import UnknownModelError, UnknownWeightsTagError, WeightsNotAvailableError
+from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
+from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,12 +28,16 @@ __version__ = "0.1.0"
 __all__ = [
     "UnknownModelError",
     "UnknownWeightsTagError",
+    "ManifestError",
+    "WeightsIntegrityError",
+    "WeightsMismatchError",
     "WeightsNotAvailableError",
     "create",
     "families",
     "info",
     "list_models",
     "load",
+    "register_weights",
 ]
 
 
@@ -75,3 +81,20 @@ def create(
     [(None, 5), (None, 5), (None, 5)]
     """
     return load(name, weights=None, num_classes=num_classes, input_shape=input_shape, **config)
+
+
+def register_weights(name: str, tag: str, entry: dict[str, Any], *, default: bool = False) -> None:
+    """Register in-house weights for a known architecture, same schema as the manifest.
+
+    >>> import zoo
+    >>> zoo.register_weights("resnet18", "ours", {
+    ...     "source": {"url": "https://example.org/resnet18-ours.safetensors"},
+    ...     "sha256": "", "format": "safetensors", "config": {"variant": "v1.5"},
+    ...     "license": "internal", "notes": "pinned on first verified download"})
+    >>> "ours" in zoo.info("resnet18")["weights"]
+    True
+    """
+    from zoo import manifest, registry
+
+    registry.get_spec(name)  # the architecture must exist
+    manifest.register_weights(name, tag, entry, default=default)

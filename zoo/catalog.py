@@ -59,6 +59,7 @@ register(
         ),
         paper="Szegedy et al., Going Deeper with Convolutions, 2014 (arXiv:1409.4842)",
         head_layers=("predictions", "aux1_fc2", "aux2_fc2"),
+        auxiliary_layers=("aux1_*", "aux2_*"),
     )
 )
 

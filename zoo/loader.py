@@ -59,8 +59,18 @@ def load(
     build_config = build_config_for(
         spec, entry, dict(config, num_classes=num_classes, input_shape=input_shape)
     )
-    if use_tag:
-        _refuse_unfetchable(spec.name, tag, entry)
+    if use_tag and tag is None:
+        raise WeightsNotAvailableError(
+            f"{spec.name} has no pretrained weights in the manifest. Build it with random weights "
+            f"(zoo.load({spec.name!r}, weights=None) or zoo.create({spec.name!r})), pass a weights file "
+            f"(weights='path/model.weights.h5'), register your own (ZOO_MANIFEST or zoo.register_weights), "
+            f"or pick a model that has weights: zoo.list_models(pretrained=True)."
+        )
+    if use_tag and entry["format"] == "tf_saved_model":
+        raise WeightsNotAvailableError(
+            f"{spec.name}.{tag} is a TF SavedModel; it cannot be loaded into zoo's {spec.name} layers. "
+            f"Use zoo.hub.tfhub.saved_model_layer({spec.name!r}, {tag!r}) to get it as a Keras layer."
+        )
 
     task = _task_class(spec.task)(
         spec.name,
@@ -70,21 +80,19 @@ def load(
     )
     if weights_file:
         task.network.load_weights(weights_file)
+    if use_tag:
+        _load_pretrained(task, spec, tag, entry)
     return task
 
 
-def _refuse_unfetchable(model: str, tag: str | None, entry: dict[str, Any] | None) -> None:
-    """Until the hub layer lands, say exactly why pretrained weights cannot be had."""
-    if tag is None:
-        raise WeightsNotAvailableError(
-            f"{model} has no pretrained weights in the manifest. Build it with random weights "
-            f"(zoo.load({model!r}, weights=None) or zoo.create({model!r})), pass a weights file "
-            f"(weights='path/model.weights.h5'), or pick a model that has weights: "
-            f"zoo.list_models(pretrained=True)."
-        )
-    source = ", ".join(f"{key}={value}" for key, value in (entry or {}).get("source", {}).items())
-    raise WeightsNotAvailableError(
-        f"{model}.{tag} is listed in the manifest ({source}), but this version of zoo cannot fetch "
-        f"weights from hubs yet. Use weights=None for random initialisation, or pass a local "
-        f"Keras weights file as weights='path/model.weights.h5'."
-    )
+def _load_pretrained(task: keras.Model, spec: registry.ModelSpec, tag: str, entry: dict[str, Any]) -> None:
+    from zoo.hub import pretrained_layer_weights
+    from zoo.hub.classes import class_names
+    from zoo.hub.layer_weights import assign_layer_weights
+
+    may_stay_fresh = spec.head_layers + spec.auxiliary_layers
+    fresh = assign_layer_weights(task.network, pretrained_layer_weights(spec, tag, entry), may_stay_fresh)
+    if spec.head_layers[0] not in fresh and getattr(task, "num_classes", None) is not None:
+        names = class_names(entry.get("classes"))
+        if names is not None and len(names) == task.num_classes:
+            task.class_names = names

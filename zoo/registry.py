@@ -39,6 +39,9 @@ class ModelSpec:
     # Layers that form the class-specific head: replaced by ``transfer`` and
     # left fresh when weights are loaded for another number of classes.
     head_layers: tuple[str, ...] = ("predictions",)
+    # Shell patterns of layers that pretrained weights may leave out (GoogLeNet's
+    # auxiliary heads, untrained upstream); they keep their fresh initialisation.
+    auxiliary_layers: tuple[str, ...] = ()
 
     def resolve_builder(self) -> Callable[..., Any]:
         module_name, _, function_name = self.builder.partition(":")

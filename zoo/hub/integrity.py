@@ -1,0 +1,56 @@
+"""Hashes of weights files: what is expected, and checking it before any byte is used."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from zoo.hub import cache
+from zoo.hub.errors import WeightsIntegrityError
+
+CHUNK = 1 << 20
+
+
+def file_hashes(path: Path, algorithms=("sha256", "md5")) -> dict[str, str]:
+    digests = {name: hashlib.new(name) for name in algorithms}
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            for digest in digests.values():
+                digest.update(chunk)
+    return {name: digest.hexdigest() for name, digest in digests.items()}
+
+
+def expected_hashes(model: str, tag: str, entry: dict[str, Any]) -> dict[str, str]:
+    """Published hashes from the entry, else a hash pinned by an earlier verified download."""
+    expected = {name: entry[name].lower() for name in ("sha256", "md5") if entry.get(name)}
+    if "sha256" not in expected:
+        pinned = cache.read_pins().get(f"{model}.{tag}", {}).get("sha256")
+        if pinned:
+            expected["sha256"] = pinned
+    return expected
+
+
+def cache_key(expected: dict[str, str]) -> str | None:
+    """The converted-weights cache key: the strongest hash known for the raw file."""
+    for name in ("sha256", "md5"):
+        if name in expected:
+            return f"{name}-{expected[name]}"
+    return None
+
+
+def verify(path: Path, expected: dict[str, str], sha256_prefix: str = "") -> str:
+    """Check ``path`` against every expected hash; delete it and raise on a mismatch.
+
+    Returns the file's sha256 (for pinning when nothing was published).
+    """
+    actual = file_hashes(path)
+    checks = dict(expected)
+    for name, value in checks.items():
+        if actual[name] != value:
+            path.unlink(missing_ok=True)
+            raise WeightsIntegrityError(str(path), name, value, actual[name])
+    if sha256_prefix and not actual["sha256"].startswith(sha256_prefix.lower()):
+        path.unlink(missing_ok=True)
+        raise WeightsIntegrityError(str(path), "sha256 prefix", sha256_prefix, actual["sha256"])
+    return actual["sha256"]

@@ -1,0 +1,91 @@
+"""Layer weights by name: zoo's converted-weights file and putting weights into a network.
+
+Every converter produces ``{layer name: [arrays in Keras order]}``. That mapping
+is cached as an HDF5 file (one group per layer, datasets ``0``, ``1``, ...) so a
+warm load reads it back without converting again, whatever the network's head.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import h5py
+import numpy as np
+
+from zoo.hub.errors import WeightsMismatchError
+
+FILE_FORMAT = "zoo-layer-weights-1"
+LayerWeights = dict[str, list[np.ndarray]]
+
+
+def save_layer_weights(weights: LayerWeights, path: Path) -> None:
+    """Write atomically: a reader sees the old file, the new file, or none, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".h5")
+    os.close(handle)
+    try:
+        with h5py.File(temp, "w") as out:
+            out.attrs["format"] = FILE_FORMAT
+            for layer, arrays in weights.items():
+                group = out.create_group(layer)
+                for index, array in enumerate(arrays):
+                    group.create_dataset(str(index), data=array)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def read_layer_weights(path: Path) -> LayerWeights:
+    with h5py.File(path, "r") as handle:
+        if handle.attrs.get("format") != FILE_FORMAT:
+            raise WeightsMismatchError(f"{path} is not a zoo converted-weights file")
+        return {
+            layer: [np.asarray(group[str(i)]) for i in range(len(group))] for layer, group in handle.items()
+        }
+
+
+def assign_layer_weights(network, weights: LayerWeights, may_stay_fresh: Sequence[str] = ()) -> list[str]:
+    """Set every weighted layer of ``network`` from ``weights``, by layer name.
+
+    Layers matching ``may_stay_fresh`` (shell patterns: the head, auxiliary heads)
+    keep their fresh initialisation when their shapes differ (another number of
+    classes) or the file lacks them (a headless file); their names are returned. Any other missing layer or shape difference is an error naming the
+    first tensor that does not fit. Tensors in the file that the network does not
+    have (a head, when built with ``include_top=False``) are ignored.
+    """
+    fresh = []
+
+    def optional(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in may_stay_fresh)
+
+    for layer in network.layers:
+        if not layer.weights:
+            continue
+        arrays = weights.get(layer.name)
+        expected = [tuple(w.shape) for w in layer.weights]
+        if arrays is None:
+            if optional(layer.name):
+                fresh.append(layer.name)
+                continue
+            raise WeightsMismatchError(
+                f"the weights file has no tensors for layer {layer.name!r} of {network.name} "
+                f"(it was made for another architecture or layout)"
+            )
+        got = [tuple(a.shape) for a in arrays]
+        if got != expected:
+            if optional(layer.name) and len(got) == len(expected):
+                fresh.append(layer.name)
+                continue
+            index = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
+            variable = layer.weights[index].name if index < len(layer.weights) else f"#{index}"
+            raise WeightsMismatchError(
+                f"layer {layer.name!r} ({variable}) of {network.name}: the weights file has shapes {got}, "
+                f"the model needs {expected}"
+            )
+        layer.set_weights(arrays)
+    return fresh
