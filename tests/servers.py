@@ -25,8 +25,9 @@ class LocalServer:
         self.hf = hf
         self.gets: collections.Counter[str] = collections.Counter()
         self.bytes_per_second: float | None = None
-        self.corrupt: set[str] = set()  # paths served with one byte flipped
-        self.truncate: set[str] = set()  # paths whose body stops halfway
+        # Faults, each applied to the next GET of a path, then forgotten.
+        self.corrupt_once: set[str] = set()  # one byte flipped
+        self.truncate_once: set[str] = set()  # the body stops halfway and the connection closes
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -91,19 +92,21 @@ class LocalServer:
                     self.send_error(404)
                     return
                 owner.gets[path] += 1
-                if path in owner.corrupt:
+                if path in owner.corrupt_once:
+                    owner.corrupt_once.discard(path)
                     data = bytes([data[0] ^ 0xFF]) + data[1:]
+                truncate = path in owner.truncate_once
+                owner.truncate_once.discard(path)
                 start = 0
                 range_header = self.headers.get("Range", "")
                 if range_header.startswith("bytes=") and range_header.endswith("-"):
                     start = int(range_header[len("bytes="):-1])
                 body = data[start:]
                 self._headers(data, 206 if start else 200, len(body), start)
-                if path in owner.truncate:
+                if truncate:
                     body = body[: len(body) // 2]
-                self._send_body(body)
-                if path in owner.truncate:
                     self.close_connection = True
+                self._send_body(body)
 
             def _send_body(self, body: bytes) -> None:
                 chunk = 64 * 1024

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 import sys
 from typing import Any, Sequence
 
@@ -32,6 +33,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _describe(record: dict[str, Any]) -> str:
+    from zoo.hub.cache import read_pins
+
+    pins = read_pins()
     height, width, channels = record["input_shape"]
     lines = [
         f"{record['name']}  ({record['family']}, {record['task']})",
@@ -49,7 +53,10 @@ def _describe(record: dict[str, Any]) -> str:
         source = ", ".join(f"{key}: {value}" for key, value in entry.get("source", {}).items())
         hashes = ", ".join(
             f"{key} {entry[key]}" for key in ("sha256", "md5", "sha256_prefix") if entry.get(key)
-        ) or "not yet published (pinned on first verified download)"
+        ) or "none published (pinned on first verified download)"
+        pinned = pins.get(f"{record['name']}.{tag}", {}).get("sha256")
+        if pinned:
+            hashes += f"; pinned sha256 {pinned}"
         metrics = ", ".join(
             f"{key} {value}" for key, value in entry.get("metrics", {}).items() if key != "source"
         ) or "-"
@@ -72,6 +79,69 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weights_targets(names: Sequence[str], every_tag: bool) -> list[tuple[Any, str, dict[str, Any]]]:
+    """``(spec, tag, entry)`` for each NAME or NAME.TAG (a bare name: its default tag, or all tags)."""
+    from zoo import manifest, registry
+
+    targets = []
+    for name in names:
+        spec, tag = registry.resolve_tag(name)
+        if tag is None:
+            raise zoo.WeightsNotAvailableError(f"{spec.name} has no pretrained weights in the manifest")
+        explicit = registry.split_name(name)[1] is not None
+        tags = [tag] if explicit or not every_tag else list(manifest.tags_for(spec.name))
+        targets += [(spec, t, manifest.entry(spec.name, t)) for t in tags]
+    return targets
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from zoo import hub
+
+    failures = 0
+    for spec, tag, entry in _weights_targets(args.names, args.all_tags):
+        try:
+            hub.pretrained_layer_weights(spec, tag, entry)
+            print(f"{spec.name}.{tag}: cached")
+        except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError, zoo.WeightsMismatchError) as error:
+            failures += 1
+            print(f"{spec.name}.{tag}: {error}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    from zoo import hub
+
+    names = args.names or zoo.list_models(pretrained=True)
+    failures = 0
+    for spec, tag, entry in _weights_targets(names, every_tag=True):
+        if "bundled" in entry["source"]:
+            continue  # ships with zoo itself
+        try:
+            print(f"{spec.name}.{tag}: {hub.mirror_file(spec.name, tag, entry, pathlib.Path(args.directory))}")
+        except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError) as error:
+            failures += 1
+            print(f"{spec.name}.{tag}: {error}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from zoo.hub import cache
+
+    if args.action == "clear":
+        print(f"removed {cache.clear(args.model)} files from {cache.root()}")
+        return 0
+    rows = cache.entries()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"cache: {cache.root()}")
+    for row in rows:
+        print(f"  {row['kind']:<10} {row['model']}.{row['tag']:<20} {row['bytes'] / 1e6:8.1f} MB  {row['file']}")
+    if not rows:
+        print("  (empty)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +157,22 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("name")
     describe.add_argument("--json", action="store_true", help="print JSON for machines")
     describe.set_defaults(run=cmd_info)
+
+    download = commands.add_parser("download", help="fetch, verify, convert and cache weights (NAME or NAME.TAG)")
+    download.add_argument("names", nargs="+")
+    download.add_argument("--all-tags", action="store_true", help="every tag of each NAME, not just its default")
+    download.set_defaults(run=cmd_download)
+
+    mirror = commands.add_parser("mirror", help="fill a ZOO_MIRROR directory (<model>/<tag>/<file>) from upstream or the cache")
+    mirror.add_argument("directory")
+    mirror.add_argument("names", nargs="*", help="models or model.tag (default: every model with weights)")
+    mirror.set_defaults(run=cmd_mirror)
+
+    caching = commands.add_parser("cache", help="list or clear the weights cache ($ZOO_CACHE)")
+    caching.add_argument("action", choices=("list", "clear"))
+    caching.add_argument("model", nargs="?", default=None, help="clear: only this model")
+    caching.add_argument("--json", action="store_true")
+    caching.set_defaults(run=cmd_cache)
     return parser
 
 
@@ -94,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except zoo.UnknownModelError as error:
+    except (zoo.UnknownModelError, zoo.WeightsNotAvailableError, zoo.ManifestError) as error:
         print(f"zoo: {error}", file=sys.stderr)
         return 2
 

@@ -8,6 +8,7 @@ object, then put weights in it.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from typing import Any
 
@@ -16,6 +17,8 @@ import keras
 from zoo import manifest, registry
 from zoo.errors import WeightsNotAvailableError
 from zoo.tasks import TASKS
+
+log = logging.getLogger("zoo")
 
 
 def _task_class(task: str) -> type:
@@ -92,6 +95,9 @@ def _load_pretrained(task: keras.Model, spec: registry.ModelSpec, tag: str, entr
 
     may_stay_fresh = spec.head_layers + spec.auxiliary_layers
     fresh = assign_layer_weights(task.network, pretrained_layer_weights(spec, tag, entry), may_stay_fresh)
+    if fresh:
+        log.warning("%s.%s: layers %s are freshly initialised (not in the weights, or another class count)",
+                    spec.name, tag, ", ".join(fresh))
     if spec.head_layers[0] not in fresh and getattr(task, "num_classes", None) is not None:
         names = class_names(entry.get("classes"))
         if names is not None and len(names) == task.num_classes:

@@ -114,3 +114,10 @@ def pretrained_layer_weights(spec: "ModelSpec", tag: str, entry: dict[str, Any])
         key = integrity.cache_key(integrity.expected_hashes(model, tag, entry))
         save_layer_weights(weights, cache.converted_path(model, tag, key))
         return weights
+
+
+def mirror_file(model: str, tag: str, entry: dict[str, Any], directory: Path) -> Path:
+    """Copy the verified upstream file of ``model.tag`` to ``directory/<model>/<tag>/<file>`` (a ZOO_MIRROR layout)."""
+    with cache.lock(model, tag):
+        raw = fetch(model, tag, entry)
+    return sources.copy_into(raw, Path(directory) / model / tag / sources.upstream_file_name(entry))

@@ -51,7 +51,7 @@ def upstream_file_name(entry: dict[str, Any]) -> str:
     if "bundled" in source:
         return Path(source["bundled"]).name
     if "tfhub" in source:
-        return Path(urlparse(source["tfhub"]).path).name or "saved_model"
+        return "saved_model.tar.gz"  # TF Hub serves handles as compressed SavedModels
     raise ValueError(f"unknown source {source!r}")
 
 
@@ -80,11 +80,11 @@ def download_url(url: str, destination: Path, known_hash: str | None, progress: 
     try:
         pooch.retrieve(url, known_hash, fname=destination.name, path=destination.parent, downloader=downloader)
     except requests.HTTPError as error:
-        raise SourceUnavailable(f"{url}: HTTP {error.response.status_code}") from None
+        raise SourceUnavailable(f"HTTP {error.response.status_code}") from None
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout) as error:
-        raise TransferInterrupted(f"{url}: {type(error).__name__}: {error}") from None
+        raise TransferInterrupted(f"{type(error).__name__}: {error}") from None
     except requests.RequestException as error:
-        raise SourceUnavailable(f"{url}: {type(error).__name__}: {error}") from None
+        raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
     return destination
 
 
@@ -95,7 +95,7 @@ def _pooch_hash(expected: dict[str, str]) -> str | None:
     return None
 
 
-def _copy_into(source: Path, destination: Path) -> Path:
+def copy_into(source: Path, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=destination.parent, prefix=".tmp-")
     os.close(handle)
@@ -117,7 +117,7 @@ def from_mirror(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
     mirrored = Path(base).expanduser() / model / tag / name
     if not mirrored.is_file():
         raise SourceUnavailable(f"{mirrored} does not exist")
-    return _copy_into(mirrored, destination)
+    return copy_into(mirrored, destination)
 
 
 def from_url(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
@@ -140,7 +140,6 @@ def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
 
     source = entry["source"]
     endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
-    label = f"hf://{source['hf_repo']}/{source['hf_file']}"
     local_only = offline()
     if not local_only:
         try:
@@ -161,10 +160,10 @@ def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
         )
     except LocalEntryNotFoundError:
         raise SourceUnavailable(
-            f"{label}: not in the Hugging Face cache, and {endpoint} is unreachable or HF_HUB_OFFLINE is set"
+            f"not in the Hugging Face cache, and {endpoint} is unreachable or HF_HUB_OFFLINE is set"
         ) from None
     except Exception as error:  # huggingface_hub raises many types; all mean "not from here"
-        raise SourceUnavailable(f"{label}: {type(error).__name__}: {error}") from None
+        raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
 
 
 def from_bundled(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
