@@ -18,12 +18,11 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test,demo,tools]'
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/zoo list
-	$(BIN)/python examples/demo.py
+	$(BIN)/python examples/demo.py --out demo_predictions.png
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,28 +1,91 @@
-"""The `make demo` job (until the bundled pretrained weights land, issue #4).
+"""`make demo`: transfer learning from the bundled MNIST ResNet to scikit-learn's digits, offline.
 
-Builds a classifier by name, shows what zoo knows about it, and predicts on a
-few images with random weights: the API tour, offline, in seconds.
+The bundled `resnet18.mnist` (trained on 4,000 real 28x28 MNIST digits) is
+fine-tuned on a different domain and resolution: scikit-learn's 8x8 digits
+(scanned at 4 bits, upsampled to 32x32), with only 10 labelled images per class.
+The same recipe from random initialisation is the baseline. Both accuracies are
+measured on the remaining ~1,700 digits, and a PNG shows the fine-tuned model's
+predictions.
+
+    python examples/demo.py [--labels-per-class 10] [--epochs 8] [--out demo_predictions.png]
 """
 
 from __future__ import annotations
+
+import argparse
+import time
 
 import numpy as np
 
 import zoo
 
 
-def main() -> None:
-    info = zoo.info("resnet18")
-    print(f"resnet18: {info['params']:,} parameters, default weights tag {info['default_weights']!r}")
+def digits_split(labels_per_class: int, seed: int = 0):
+    """sklearn's digits as 0-255 images: a small labelled set per class, the rest for testing."""
+    from sklearn.datasets import load_digits
 
-    model = zoo.create("resnet18", num_classes=10, input_shape=(32, 32, 3), stem="cifar")
-    images = np.random.default_rng(0).uniform(0, 1, size=(4, 32, 32, 3))
-    top = model.predict_top_k(images, k=3)
-    for index, (ids, scores) in enumerate(zip(top.ids, top.scores)):
-        ranked = ", ".join(f"class {i} ({s:.3f})" for i, s in zip(ids, scores))
-        print(f"image {index}: {ranked}")
-    print(f"features: {model.features(images).shape}  (pooled backbone, for linear probes)")
-    print("(random weights: the classes mean nothing until the model is trained)")
+    digits = load_digits()
+    images = digits.images.astype("float32") * (255.0 / 16.0)  # 4-bit scans -> 0-255 pixels
+    labels = digits.target.astype("int64")
+    rng = np.random.default_rng(seed)
+    train = np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), labels_per_class, replace=False) for c in range(10)]
+    )
+    test = np.setdiff1d(np.arange(len(labels)), train)
+    return (images[train], labels[train]), (images[test], labels[test])
+
+
+def accuracy(model, images, labels) -> float:
+    predicted = model.predict(model.preprocess(images), batch_size=256, verbose=0).argmax(axis=-1)
+    return float((predicted == labels).mean())
+
+
+def save_predictions_png(model, images, labels, path: str, count: int = 40) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = model.predict_top_k(images[:count], k=1)
+    columns = 10
+    figure, axes = plt.subplots(count // columns, columns, figsize=(columns * 1.1, count // columns * 1.3))
+    for axis, image, label, predicted, score in zip(axes.flat, images, labels, top.ids[:, 0], top.scores[:, 0]):
+        axis.imshow(image, cmap="gray", vmin=0, vmax=255)
+        axis.set_title(f"{predicted} ({score:.0%})", color="green" if predicted == label else "red", fontsize=9)
+        axis.axis("off")
+    figure.suptitle("resnet18.mnist fine-tuned on 10 sklearn digits per class: prediction (confidence)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels-per-class", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=8, help="total, split between the head and full phases")
+    parser.add_argument("--out", default="demo_predictions.png")
+    args = parser.parse_args()
+
+    (x_train, y_train), (x_test, y_test) = digits_split(args.labels_per_class)
+    info = zoo.info("resnet18")["weights"]["mnist"]
+    print(
+        f"bundled weights resnet18.mnist: held-out MNIST accuracy {info['metrics']['mnist_heldout_top1']:.4f} "
+        f"({info['training']['data']})"
+    )
+    print(f"fine-tuning on {len(x_train)} labelled sklearn digits (8x8 -> 32x32), testing on {len(x_test)}")
+
+    results = {}
+    for name, weights in (("pretrained", "default"), ("scratch", None)):
+        model = zoo.load("resnet18.mnist", weights=weights)
+        start = time.perf_counter()
+        model.finetune((x_train, y_train), epochs=args.epochs, batch_size=20, verbose=0)
+        results[name] = (accuracy(model, x_test, y_test), time.perf_counter() - start, model)
+        print(f"  {name:<10} test accuracy {results[name][0]:.4f}   ({results[name][1]:.0f}s to fine-tune)")
+
+    pretrained, scratch = results["pretrained"][0], results["scratch"][0]
+    print(f"pretrained - scratch: {pretrained - scratch:+.4f}")
+    save_predictions_png(results["pretrained"][2], x_test, y_test, args.out)
+    print(f"predictions of the fine-tuned model: {args.out}")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_preprocess_converts_channels_resizes_and_applies_named_mode():
     out = np.asarray(caffe.preprocess(pixel))  # grayscale -> RGB -> BGR minus ImageNet means
     np.testing.assert_allclose(out[0, 0, 0], [255 - 103.939, 255 - 116.779, 255 - 123.68], atol=1e-4)
     with pytest.raises(ValueError, match="expected images shaped"):
-        caffe.preprocess(np.zeros((32, 32), "float32"))
+        caffe.preprocess(np.zeros((2, 2, 32, 32, 3), "float32"))
+    assert tuple(caffe.preprocess(np.zeros((20, 20), "float32")).shape) == (1, 32, 32, 3)
 
 
 def test_weights_tag_picks_the_layout_it_needs():

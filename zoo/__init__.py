@@ -38,6 +38,7 @@ __all__ = [
     "list_models",
     "load",
     "register_weights",
+    "transfer",
 ]
 
 
@@ -98,3 +99,18 @@ def register_weights(name: str, tag: str, entry: dict[str, Any], *, default: boo
 
     registry.get_spec(name)  # the architecture must exist
     manifest.register_weights(name, tag, entry, default=default)
+
+
+def transfer(source: "str | keras.Model", num_classes: int, **load_options: Any) -> "keras.Model":
+    """A classifier with ``source``'s pretrained backbone and a fresh ``num_classes`` head.
+
+    ``source`` is a model name (loaded with ``zoo.load(source, **load_options)``)
+    or a zoo classifier.
+
+    >>> import zoo
+    >>> model = zoo.transfer("resnet18", 5, weights=None, input_shape=(32, 32, 3))
+    >>> model.network.output_shape
+    (None, 5)
+    """
+    model = load(source, **load_options) if isinstance(source, str) else source
+    return model.transfer(num_classes)

@@ -142,6 +142,28 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {}
+    if args.image_size:
+        options["input_shape"] = (args.image_size, args.image_size, args.channels)
+    model = zoo.load(args.name, weights=None if args.no_weights else "default", **options)
+    epochs = args.epochs if len(args.epochs) != 1 else args.epochs[0]
+    history = model.finetune(
+        args.data,
+        validation_data=args.validation,
+        epochs=epochs,
+        recipe=args.recipe,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        augment=args.augment,
+        checkpoint_dir=args.checkpoint_dir,
+    )
+    model.save(args.out)
+    last = {key: round(values[-1], 4) for key, values in history.history.items() if values}
+    print(f"{args.name}: {len(history.epoch)} epochs, final {last}; saved {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     caching.add_argument("model", nargs="?", default=None, help="clear: only this model")
     caching.add_argument("--json", action="store_true")
     caching.set_defaults(run=cmd_cache)
+
+    tune = commands.add_parser("finetune", help="fine-tune a model on an image folder or a TFDS dataset")
+    tune.add_argument("name", help="model or model.tag (its default weights are loaded)")
+    tune.add_argument("--data", required=True, help="image folder (one sub-folder per class) or TFDS name[:split]")
+    tune.add_argument("--validation", default=None, help="held-out data, same forms as --data")
+    tune.add_argument("--epochs", type=int, nargs="+", default=[6], help="total, or HEAD FULL for two_phase")
+    tune.add_argument("--recipe", default="two_phase", choices=("two_phase", "head", "full"))
+    tune.add_argument("--learning-rate", type=float, default=None)
+    tune.add_argument("--batch-size", type=int, default=32)
+    tune.add_argument("--augment", default=None, choices=("crop", "flip", "crop+flip"))
+    tune.add_argument("--image-size", type=int, default=None, help="resize inputs to SIZE x SIZE")
+    tune.add_argument("--channels", type=int, default=3)
+    tune.add_argument("--checkpoint-dir", default=None, help="resumable: rerun the same command after an interruption")
+    tune.add_argument("--no-weights", action="store_true", help="start from random weights")
+    tune.add_argument("--out", default="model.keras")
+    tune.set_defaults(run=cmd_finetune)
     return parser
 
 

@@ -20,6 +20,9 @@ from zoo.tasks import TASKS
 
 log = logging.getLogger("zoo")
 
+# Without weights there is no convention to follow: scale pixels to [0, 1].
+DEFAULT_PREPROCESSING = "unit"
+
 
 def _task_class(task: str) -> type:
     module_name, _, class_name = TASKS[task].partition(":")
@@ -78,7 +81,7 @@ def load(
     task = _task_class(spec.task)(
         spec.name,
         build_config,
-        preprocessing=(entry or {}).get("preprocessing", "raw"),
+        preprocessing=(entry or {}).get("preprocessing", DEFAULT_PREPROCESSING),
         weights_tag=tag if use_tag else None,
     )
     if weights_file:

@@ -27,7 +27,7 @@ SOURCE_KINDS = {
     "tfhub": ({"tfhub"}, set()),
     "bundled": ({"bundled"}, set()),
 }
-FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model")
+FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights")
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
 
 _registered: dict[str, dict[str, Any]] = {}

@@ -55,3 +55,34 @@ def get(name: str | None) -> Callable:
     if key not in PREPROCESSING:
         raise ValueError(f"Unknown preprocessing {name!r}; known: {', '.join(sorted(PREPROCESSING))}.")
     return PREPROCESSING[key]
+
+
+# ITU-R BT.601 luma, the usual RGB -> grayscale weights.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def prepare_images(images, image_shape, preprocessing: str | None, *, model: str = "model"):
+    """Raw images (0-255; batched or one) -> what a network with ``image_shape`` expects.
+
+    Casts to float32, converts between 1 and 3 channels, resizes to the
+    network's height and width (when fixed), then applies ``preprocessing``.
+    """
+    x = ops.cast(images, "float32")
+    if len(x.shape) == 2:  # a single grayscale image without a channel axis
+        x = x[..., None]
+    if len(x.shape) not in (3, 4):
+        raise ValueError(
+            f"{model}: expected images shaped (batch, height, width, channels) or (height, width, channels), "
+            f"got shape {tuple(x.shape)}."
+        )
+    height, width, channels = image_shape
+    if x.shape[-1] != channels:
+        if x.shape[-1] == 1:
+            x = ops.repeat(x, channels, axis=-1)
+        elif x.shape[-1] == 3 and channels == 1:
+            x = ops.sum(x * ops.convert_to_tensor(LUMA_WEIGHTS, x.dtype), axis=-1, keepdims=True)
+        else:
+            raise ValueError(f"{model} takes {channels}-channel images, got {x.shape[-1]} channels.")
+    if height is not None and tuple(x.shape[-3:-1]) != (height, width):
+        x = ops.image.resize(x, (height, width))
+    return get(preprocessing)(x)

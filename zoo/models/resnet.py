@@ -8,7 +8,8 @@ torchvision's and timm's (stride on the 3x3 conv, no conv biases, BN epsilon
 rather than Keras' asymmetric "same".
 
 ``stem="cifar"`` swaps the 7x7/2 conv and max pool for one 3x3/1 conv, the usual
-stem for 32x32 images.
+stem for 32x32 images; ``base_width`` scales every stage (64 is the published
+width; the bundled MNIST model uses 16).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ BLOCKS_PER_STAGE = {
     152: (3, 8, 36, 3),
 }
 BOTTLENECK_DEPTHS = frozenset({50, 101, 152})
-STAGE_WIDTHS = (64, 128, 256, 512)
+# Stage widths are base_width * (1, 2, 4, 8); 64 is the published ResNet.
+STAGE_MULTIPLIERS = (1, 2, 4, 8)
 
 # What distinguishes the layouts; everything else is shared.
 VARIANTS = {
@@ -96,13 +98,13 @@ def _bottleneck_block(x, layout: _Layout, filters: int, stride: int, name: str):
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
-def _stem(x, layout: _Layout, stem: str):
+def _stem(x, layout: _Layout, stem: str, width: int):
     if stem == "cifar":
-        x = layout.conv(x, 64, 3, 1, "conv1_conv")
+        x = layout.conv(x, width, 3, 1, "conv1_conv")
         x = layout.bn(x, "conv1_bn")
         return layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=layout.conv_bias, name="conv1_conv")(x)
+    x = layers.Conv2D(width, 7, strides=2, use_bias=layout.conv_bias, name="conv1_conv")(x)
     x = layout.bn(x, "conv1_bn")
     x = layers.Activation("relu", name="conv1_relu")(x)
     # Zero padding is safe before max pooling here: inputs are ReLU outputs (>= 0).
@@ -119,6 +121,7 @@ def build_resnet(
     include_top: bool = True,
     pooling: str | None = None,
     stem: str = "imagenet",
+    base_width: int = 64,
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
@@ -133,14 +136,17 @@ def build_resnet(
     if stem not in STEMS:
         raise ValueError(f"resnet: stem must be one of {STEMS}, got {stem!r}.")
     model_name = name or f"resnet{depth}"
+    if not isinstance(base_width, int) or base_width < 1:
+        raise ValueError(f"{model_name}: base_width must be a positive integer, got {base_width!r}.")
     check_num_classes(model_name, num_classes)
     check_pooling(model_name, pooling)
     layout = _Layout(variant)
     inputs = image_input(model_name, input_shape, min_size=1)
 
     block = _bottleneck_block if depth in BOTTLENECK_DEPTHS else _basic_block
-    x = _stem(inputs, layout, stem)
-    for stage, (width, blocks) in enumerate(zip(STAGE_WIDTHS, BLOCKS_PER_STAGE[depth])):
+    x = _stem(inputs, layout, stem, base_width)
+    for stage, (multiplier, blocks) in enumerate(zip(STAGE_MULTIPLIERS, BLOCKS_PER_STAGE[depth])):
+        width = base_width * multiplier
         for index in range(blocks):
             stride = 2 if (index == 0 and stage > 0) else 1
             x = block(x, layout, width, stride, f"conv{stage + 2}_block{index + 1}")

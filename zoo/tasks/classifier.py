@@ -20,9 +20,6 @@ from keras import ops
 from zoo import preprocessing as preprocessing_lib
 from zoo import registry
 
-# ITU-R BT.601 luma, the usual RGB -> grayscale weights.
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)
-
 # Feature extractors built on demand, kept outside Keras' attribute tracking so
 # they are neither saved with the model nor counted twice.
 _FEATURE_MODELS: "weakref.WeakKeyDictionary[ImageClassifier, keras.Model]" = weakref.WeakKeyDictionary()
@@ -137,33 +134,21 @@ class ImageClassifier(keras.Model):
         return tuple(self.network.input_shape[1:])
 
     def preprocess(self, images) -> Any:
-        """Raw images (0-255, any size, grayscale or RGB) -> network inputs.
+        """Raw images (0-255, any size, grayscale or RGB) -> a batch of network inputs.
+
+        Accepts one image (H, W) or (H, W, 1|3), or a batch (N, H, W[, C]).
 
         Resizes to the network's input size, converts between 1 and 3 channels,
         and applies the weights' preprocessing (``self.preprocessing``).
         """
         x = ops.convert_to_tensor(images)
-        if len(x.shape) == 3:
+        if len(x.shape) == 2:  # one grayscale image
+            x = x[None, :, :, None]
+        elif len(x.shape) == 3 and x.shape[-1] in (1, 3):  # one image
             x = x[None]
-        if len(x.shape) != 4:
-            raise ValueError(
-                f"{self.model_name}: expected images shaped (batch, height, width, channels) "
-                f"or (height, width, channels), got shape {tuple(x.shape)}."
-            )
-        x = ops.cast(x, "float32")
-        height, width, channels = self.image_shape
-        if x.shape[-1] != channels:
-            if x.shape[-1] == 1:
-                x = ops.repeat(x, channels, axis=-1)
-            elif x.shape[-1] == 3 and channels == 1:
-                x = ops.sum(x * ops.convert_to_tensor(LUMA_WEIGHTS, x.dtype), axis=-1, keepdims=True)
-            else:
-                raise ValueError(
-                    f"{self.model_name} takes {channels}-channel images, got {x.shape[-1]} channels."
-                )
-        if height is not None and tuple(x.shape[1:3]) != (height, width):
-            x = ops.image.resize(x, (height, width))
-        return preprocessing_lib.get(self.preprocessing)(x)
+        elif len(x.shape) == 3:  # a batch of grayscale images without a channel axis (MNIST-style)
+            x = x[..., None]
+        return preprocessing_lib.prepare_images(x, self.image_shape, self.preprocessing, model=self.model_name)
 
     def predict_top_k(self, images, k: int = 5, batch_size: int = 32) -> TopK:
         """The ``k`` most likely classes per image: ids, scores and (when known) names.
@@ -206,6 +191,42 @@ class ImageClassifier(keras.Model):
         )
         copy_weights_except_head(self.network, new.network, self.spec.head_layers)
         return new
+
+
+    def replace_head(self, num_classes: int, *, class_names: Sequence[str] | None = None) -> None:
+        """Swap in a fresh ``num_classes`` head, in place, keeping the backbone weights."""
+        replacement = self.transfer(num_classes, class_names=class_names)
+        # Keras' __delattr__ untracks variables but not layers: untrack the old network
+        # explicitly, or its weights would stay in self.weights beside the new ones.
+        self._tracker.untrack(self.network)
+        self.network = replacement.network
+        self.build_config = replacement.build_config
+        self.num_classes = replacement.num_classes
+        self.class_names = replacement.class_names
+        _FEATURE_MODELS.pop(self, None)
+
+    def finetune(self, data: Any, **options: Any) -> keras.callbacks.History:
+        """Fine-tune on ``data``: a new head if the classes differ, then the recipe (``zoo.train.finetune``).
+
+        ``data``: a ``tf.data.Dataset`` of (image, label) or {"image", "label"}
+        (batched or not), ``(x, y)`` arrays, a ``(dataset, tfds_info)`` pair, an image
+        folder, or a TFDS name. Images are raw pixels (0-255); preprocessing follows
+        the weights. Options: ``validation_data``, ``epochs`` (total, or (head, full)),
+        ``num_classes``, ``recipe`` ("two_phase", "head", "full"), ``learning_rate``,
+        ``batch_size``, ``augment`` ("crop", "flip", "crop+flip"), ``unfreeze``
+        ("all" or N top layers), ``freeze_batchnorm``, ``callbacks``,
+        ``checkpoint_dir`` (resumable), ``verbose``, ``seed``.
+
+        >>> import zoo, numpy as np
+        >>> model = zoo.create("resnet18", input_shape=(32, 32, 1), base_width=8, stem="cifar")
+        >>> x = np.random.default_rng(0).integers(0, 255, (20, 28, 28)); y = np.arange(20) % 4
+        >>> history = model.finetune((x, y), epochs=2, verbose=0)
+        >>> model.num_classes, len(history.history["loss"])
+        (4, 2)
+        """
+        from zoo.train.finetune import finetune
+
+        return finetune(self, data, **options)
 
 
 def copy_weights_except_head(source: keras.Model, target: keras.Model, head_layers: Sequence[str]) -> None:

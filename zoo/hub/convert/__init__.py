@@ -14,6 +14,7 @@ CONVERTERS = {
     "keras_weights_h5": "zoo.hub.convert.keras_weights_h5",
     "safetensors": "zoo.hub.convert.safetensors_state_dict",
     "torch_pth": "zoo.hub.convert.torch_pth",
+    "zoo_layer_weights": "zoo.hub.convert.zoo_layer_weights",
 }
 
 

@@ -1,0 +1,1 @@
+"""Training recipes, input adapters and callbacks (imports TensorFlow)."""

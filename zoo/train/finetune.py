@@ -1,0 +1,220 @@
+"""The fine-tuning recipe behind ``Classifier.finetune``.
+
+Default ("two_phase"): first train a new head with the backbone frozen
+(BatchNorm layers frozen too, so they run in inference mode and keep their
+statistics), then unfreeze the backbone (all of it, or its top N weighted
+layers) and train everything at a tenth of the learning rate, warmed up
+linearly for about an epoch and decayed on a cosine. "head" runs phase one
+only; "full" runs phase two only.
+
+With ``checkpoint_dir`` a run survives being killed: every epoch is backed up
+(``keras.callbacks.BackupAndRestore``), a finished phase leaves a marker with its
+weights and history, and the same call restarted resumes from the last finished
+epoch. The best weights (by validation loss, else training loss) are kept in
+``checkpoint_dir/best.weights.h5`` and restored at the end when there is
+validation data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+import keras
+
+from zoo.train import data as data_lib
+from zoo.train.callbacks import StopOnNaN
+
+DEFAULT_LEARNING_RATE = 1e-3
+RECIPES = ("two_phase", "head", "full")
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    name: str
+    epochs: int
+    learning_rate: float
+    train_backbone: bool
+
+
+def plan(recipe: str, epochs: int | Sequence[int] | None, learning_rate: float | None) -> list[Phase]:
+    """The phases of a recipe. ``epochs``: a total (split evenly for two_phase) or (head, full)."""
+    if recipe not in RECIPES:
+        raise ValueError(f"recipe must be one of {RECIPES}; got {recipe!r}.")
+    rate = DEFAULT_LEARNING_RATE if learning_rate is None else float(learning_rate)
+    head = Phase("head", 0, rate, train_backbone=False)
+    full = Phase("full", 0, rate / 10, train_backbone=True)
+    if recipe == "two_phase":
+        if epochs is None:
+            counts = (3, 3)
+        elif isinstance(epochs, int):
+            counts = (max(1, epochs // 2), max(0, epochs - max(1, epochs // 2)))
+        else:
+            counts = tuple(int(e) for e in epochs)
+        phases = [dataclasses.replace(head, epochs=counts[0]), dataclasses.replace(full, epochs=counts[1])]
+    else:
+        count = 5 if epochs is None else int(epochs if isinstance(epochs, int) else sum(epochs))
+        phases = [dataclasses.replace(head if recipe == "head" else full, epochs=count)]
+    return [phase for phase in phases if phase.epochs > 0]
+
+
+def set_trainable(model, phase: Phase, unfreeze: str | int, freeze_batchnorm: bool) -> None:
+    """Freeze what the phase does not train. Frozen BatchNorm runs in inference mode (Keras 3 semantics)."""
+    head = set(model.spec.head_layers)
+    weighted = [layer for layer in model.network.layers if layer.weights]
+    if phase.train_backbone and unfreeze != "all":
+        if not isinstance(unfreeze, int) or unfreeze < 1:
+            raise ValueError(f"unfreeze must be 'all' or a positive number of top layers; got {unfreeze!r}.")
+        trainable = {layer.name for layer in weighted[-unfreeze:]} | head
+    elif phase.train_backbone:
+        trainable = {layer.name for layer in weighted}
+    else:
+        trainable = head
+    for layer in weighted:
+        is_batchnorm = isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = layer.name in trainable and not (is_batchnorm and freeze_batchnorm)
+
+
+def _schedule(phase: Phase, steps_per_epoch: int):
+    if not phase.train_backbone:
+        return phase.learning_rate
+    total = max(1, phase.epochs * steps_per_epoch)
+    warmup = max(1, min(steps_per_epoch, total // 5))
+    # Warm up from lr / (warmup + 1), not from 0: the first step must already move the weights.
+    return keras.optimizers.schedules.CosineDecay(
+        phase.learning_rate / (warmup + 1),
+        decay_steps=max(1, total - warmup),
+        warmup_target=phase.learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+class _Progress:
+    """What a checkpoint directory remembers between runs: finished phases, their history, the best score."""
+
+    def __init__(self, directory: str | None):
+        self.directory = Path(directory) if directory else None
+        if self.directory:
+            self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _marker(self, index: int) -> Path:
+        return self.directory / f"phase-{index}.done.json"
+
+    def finished(self, index: int) -> dict[str, Any] | None:
+        if self.directory and self._marker(index).is_file():
+            return json.loads(self._marker(index).read_text())
+        return None
+
+    def weights_path(self, index: int) -> Path:
+        return self.directory / f"phase-{index}.weights.h5"
+
+    def mark_finished(self, index: int, model, history: dict[str, list[float]], best: float | None) -> None:
+        model.save_weights(self.weights_path(index))
+        temp = self._marker(index).with_suffix(".tmp")
+        temp.write_text(json.dumps({"history": history, "best": best}))
+        temp.replace(self._marker(index))  # the marker appears only with its weights in place
+
+    def backup_dir(self, index: int) -> str:
+        return str(self.directory / f"phase-{index}-backup")
+
+    @property
+    def best_path(self) -> Path:
+        return self.directory / "best.weights.h5"
+
+
+def _merge(history: dict[str, list[float]], addition: dict[str, list[float]]) -> None:
+    for key, values in addition.items():
+        history.setdefault(key, []).extend(float(v) for v in values)
+
+
+def finetune(
+    model,
+    data: Any,
+    *,
+    validation_data: Any = None,
+    epochs: int | Sequence[int] | None = None,
+    num_classes: int | None = None,
+    recipe: str = "two_phase",
+    learning_rate: float | None = None,
+    batch_size: int = 32,
+    augment: Any = None,
+    unfreeze: str | int = "all",
+    freeze_batchnorm: bool = True,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    checkpoint_dir: str | None = None,
+    verbose: str | int = "auto",
+    seed: int = 0,
+) -> keras.callbacks.History:
+    phases = plan(recipe, epochs, learning_rate)
+    examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes)
+    if examples.num_classes != model.num_classes:
+        model.replace_head(examples.num_classes, class_names=examples.class_names)
+    elif examples.class_names is not None:
+        model.class_names = list(examples.class_names)
+    train = data_lib.pipeline(
+        examples, model.image_shape, model.preprocessing, batch_size=batch_size, training=True, augment=augment, seed=seed
+    )
+    validation = None
+    if validation_data is not None:
+        held_out = data_lib.prepare(validation_data, model.image_shape, num_classes=examples.num_classes, what="validation data")
+        validation = data_lib.pipeline(held_out, model.image_shape, model.preprocessing, batch_size=batch_size, training=False)
+    steps_per_epoch = math.ceil(examples.count / batch_size)
+
+    progress = _Progress(checkpoint_dir)
+    monitor = "val_loss" if validation is not None else "loss"
+    merged: dict[str, list[float]] = {}
+    best: float | None = None
+    start = 0
+    for index, phase in enumerate(phases):
+        done = progress.finished(index)
+        if done is not None:
+            model.load_weights(progress.weights_path(index))
+            _merge(merged, done["history"])
+            best, start = done["best"], start + phase.epochs
+            continue
+        set_trainable(model, phase, unfreeze, freeze_batchnorm)
+        model.compile(
+            optimizer=keras.optimizers.Adam(_schedule(phase, steps_per_epoch)),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        phase_callbacks: list[keras.callbacks.Callback] = [StopOnNaN(phase.learning_rate)]
+        keeper = None
+        if progress.directory:
+            phase_callbacks.append(keras.callbacks.BackupAndRestore(progress.backup_dir(index)))
+            keeper = keras.callbacks.ModelCheckpoint(
+                str(progress.best_path), monitor=monitor, save_best_only=True, save_weights_only=True,
+                initial_value_threshold=best,
+            )
+            phase_callbacks.append(keeper)
+        result = model.fit(
+            train,
+            validation_data=validation,
+            initial_epoch=start,
+            epochs=start + phase.epochs,
+            callbacks=phase_callbacks + list(callbacks),
+            verbose=verbose,
+            shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data.Dataset
+        )
+        # BackupAndRestore leaves its restored epoch on the model, and Keras never clears it:
+        # without this the next phase would start from that epoch.
+        model._initial_epoch = None
+        _merge(merged, result.history)
+        if keeper is not None and keeper.best is not None and math.isfinite(keeper.best):
+            best = float(keeper.best)
+        if progress.directory:
+            progress.mark_finished(index, model, result.history, best)
+        start += phase.epochs
+
+    for layer in model.network.layers:  # leave a plain, fully trainable model behind
+        layer.trainable = True
+    if progress.directory and validation is not None and progress.best_path.is_file():
+        model.load_weights(progress.best_path)
+    history = keras.callbacks.History()
+    history.set_model(model)
+    history.history = merged
+    history.epoch = list(range(len(next(iter(merged.values()), []))))
+    return history
