@@ -114,7 +114,7 @@ def test_other_class_counts_and_headless_keep_the_backbone(zoo_env, monkeypatch)
     assert seven.network.output_shape == (None, 7) and seven.class_names is None
     assert len(full.class_names) == 1000
     np.testing.assert_allclose(seven.features(x), full.features(x), atol=1e-5)
-    np.testing.assert_allclose(headless.network.predict(x, verbose=0), full.features(x), atol=1e-5)
+    np.testing.assert_allclose(headless.network.predict(headless.preprocess(x), verbose=0), full.features(x), atol=1e-5)
 
 
 def test_weights_that_do_not_fit_name_the_first_mismatch(zoo_env, monkeypatch):

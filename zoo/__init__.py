@@ -39,7 +39,17 @@ __all__ = [
     "load",
     "register_weights",
     "transfer",
+    "distribute",
 ]
+
+
+def __getattr__(name: str):
+    # zoo.distribute imports TensorFlow: load it on first use, keep `import zoo` light.
+    if name == "distribute":
+        import importlib
+
+        return importlib.import_module("zoo.distribute")
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 
 def load(
@@ -48,15 +58,19 @@ def load(
     weights: str | None = "default",
     num_classes: int | None = None,
     input_shape: tuple[int, int, int] | None = None,
+    strategy: Any = None,
     **config: Any,
 ) -> "keras.Model":
     """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
 
-    ``name`` is a registry name or ``name.tag`` for a named weights tag.
+    ``name`` is a registry name, ``name.tag`` for a named weights tag, or the path
+    of a ``.keras`` file saved from a zoo model.
     ``weights="default"`` asks for the model's default pretrained weights,
     ``None`` for random initialisation, a tag name for another tag, or a path to
     a ``.weights.h5`` file. ``num_classes``, ``input_shape`` and any other keyword
     (e.g. ``variant="v1.5"``, ``aux_logits=True``) go to the architecture's builder.
+    ``strategy`` (a ``tf.distribute.Strategy`` or a kind such as ``"auto"`` or
+    ``"mirrored:2"``) builds the model's variables under that strategy.
 
     >>> import zoo
     >>> model = zoo.load("resnet50", weights=None, num_classes=10, input_shape=(64, 64, 3))
@@ -65,7 +79,7 @@ def load(
     """
     from zoo.loader import load as _load
 
-    return _load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, **config)
+    return _load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, strategy=strategy, **config)
 
 
 def create(

@@ -43,8 +43,16 @@ def load(
     weights: str | None = "default",
     num_classes: int | None = None,
     input_shape: tuple[int, int, int] | None = None,
+    strategy: Any = None,
     **config: Any,
 ) -> keras.Model:
+    if strategy is not None:
+        from zoo import distribute
+
+        with distribute.strategy(strategy).scope():
+            return load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, **config)
+    if name.endswith(".keras"):
+        return load_saved(name)
     spec, tag = registry.resolve_tag(name)
     weights_file = None
     if weights == "default":
@@ -89,6 +97,15 @@ def load(
     if use_tag:
         _load_pretrained(task, spec, tag, entry)
     return task
+
+
+def load_saved(path: str) -> keras.Model:
+    """A model saved with ``model.save("m.keras")``; zoo's task classes are registered first."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no saved model at {path!r}")
+    for target in TASKS.values():
+        importlib.import_module(target.partition(":")[0])  # registers the classes with Keras
+    return keras.models.load_model(path)
 
 
 def _load_pretrained(task: keras.Model, spec: registry.ModelSpec, tag: str, entry: dict[str, Any]) -> None:

@@ -79,12 +79,12 @@ def _inception(x, name: str, widths: tuple[int, ...]):
     return layers.Concatenate(name=f"{name}_concat")([branch1, branch2, branch3, branch4])
 
 
-def _aux_head(x, num_classes: int, name: str, activation: str | None):
+def _aux_head(x, num_classes: int, name: str, activation: str | None, dropout: float):
     x = AdaptiveAveragePooling2D(4, name=f"{name}_pool")(x)
     x = _conv_bn(x, 128, 1, f"{name}_conv")
     x = layers.Flatten(name=f"{name}_flatten")(x)
     x = layers.Dense(1024, activation="relu", name=f"{name}_fc1")(x)
-    x = layers.Dropout(0.7, name=f"{name}_dropout")(x)
+    x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return layers.Dense(num_classes, activation=activation, name=f"{name}_fc2")(x)
 
 
@@ -96,6 +96,7 @@ def build_googlenet(
     pooling: str | None = None,
     aux_logits: bool = False,
     dropout: float = 0.2,
+    aux_dropout: float = 0.7,
     classifier_activation: str | None = "softmax",
     name: str = "googlenet",
 ) -> keras.Model:
@@ -134,6 +135,6 @@ def build_googlenet(
     main = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
     if not aux_logits:
         return keras.Model(inputs, main, name=name)
-    aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation)
-    aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation)
+    aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout)
+    aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation, aux_dropout)
     return keras.Model(inputs, [main, aux1, aux2], name=name)

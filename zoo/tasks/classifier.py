@@ -88,13 +88,12 @@ class ImageClassifier(keras.Model):
         """``keras.Model.compile`` with classification defaults (sparse labels, accuracy)."""
         super().compile(optimizer=optimizer, loss=loss, metrics=list(metrics) if metrics else None, **kwargs)
 
-    # Overriding compile() makes Keras skip restoring the compile state of a saved
-    # model unless these two are overridden too; the base versions are right.
-    def get_compile_config(self):
-        return super().get_compile_config()
-
     def compile_from_config(self, config):
-        return super().compile_from_config(config)
+        # Keras' own version refuses (with a warning) when compile() is overridden; ours
+        # takes the same arguments, so a loaded .keras file comes back compiled.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.optimizer is not None:
+            self.optimizer.build(self.trainable_variables)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if not isinstance(y_pred, tuple):
@@ -205,6 +204,18 @@ class ImageClassifier(keras.Model):
         self.class_names = replacement.class_names
         _FEATURE_MODELS.pop(self, None)
 
+    def distribute_on(self, strategy) -> None:
+        """Rebuild the network's variables under ``strategy`` (a ``tf.distribute.Strategy``), in place."""
+        with strategy.scope():
+            network = self.spec.resolve_builder()(**self.build_config)
+        network.set_weights(self.network.get_weights())
+        self._tracker.untrack(self.network)  # see replace_head
+        self.network = network
+        # Keras records the strategy a model was built under at construction; this model's
+        # own variables all live in the network, so pointing it at the new strategy is enough.
+        self._distribute_strategy = strategy
+        _FEATURE_MODELS.pop(self, None)
+
     def finetune(self, data: Any, **options: Any) -> keras.callbacks.History:
         """Fine-tune on ``data``: a new head if the classes differ, then the recipe (``zoo.train.finetune``).
 
@@ -213,9 +224,11 @@ class ImageClassifier(keras.Model):
         folder, or a TFDS name. Images are raw pixels (0-255); preprocessing follows
         the weights. Options: ``validation_data``, ``epochs`` (total, or (head, full)),
         ``num_classes``, ``recipe`` ("two_phase", "head", "full"), ``learning_rate``,
-        ``batch_size``, ``augment`` ("crop", "flip", "crop+flip"), ``unfreeze``
+        ``batch_size``, ``augment`` ("crop", "flip", "crop+flip"), ``shuffle``, ``unfreeze``
         ("all" or N top layers), ``freeze_batchnorm``, ``callbacks``,
-        ``checkpoint_dir`` (resumable), ``verbose``, ``seed``.
+        ``checkpoint_dir`` (resumable), ``strategy`` (a ``tf.distribute.Strategy`` or a
+        kind for ``zoo.distribute.strategy``; ``batch_size`` is then per replica),
+        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``.
 
         >>> import zoo, numpy as np
         >>> model = zoo.create("resnet18", input_shape=(32, 32, 1), base_width=8, stem="cifar")

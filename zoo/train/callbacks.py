@@ -27,3 +27,23 @@ class StopOnNaN(keras.callbacks.Callback):
                 f"Lower the learning rate{hint}, check the images for NaN/inf values, and check that "
                 f"labels are class ids below num_classes."
             )
+
+
+class KeepBestWeights(keras.callbacks.Callback):
+    """Save the network's weights whenever ``monitor`` improves (lower is better).
+
+    Only the network is saved, not the optimizer: the file loads into the model
+    whatever optimizer it has by then (ModelCheckpoint's files carry the
+    optimizer state of the phase that wrote them).
+    """
+
+    def __init__(self, path: str, monitor: str, best: float | None = None):
+        super().__init__()
+        self.path, self.monitor = path, monitor
+        self.best = math.inf if best is None else best
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and float(value) < self.best:
+            self.best = float(value)
+            self.model.network.save_weights(self.path)

@@ -185,6 +185,7 @@ def pipeline(
     batch_size: int,
     training: bool,
     augment: Any = None,
+    shuffle: bool = True,
     seed: int = 0,
     drop_remainder: bool = False,
 ) -> tf.data.Dataset:
@@ -200,7 +201,7 @@ def pipeline(
     height, width, channels = image_shape
     if examples.count and height and examples.count * height * width * channels * 4 <= CACHE_BUDGET_BYTES:
         dataset = dataset.cache()
-    if training:
+    if training and shuffle:
         dataset = dataset.shuffle(min(examples.count or 10_000, 10_000), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if training and augment:

