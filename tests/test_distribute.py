@@ -184,3 +184,17 @@ def test_xla_gives_the_same_training_result():
         model.finetune((x, y), epochs=(1, 1), batch_size=16, jit_compile=jit, verbose=0)
         finals.append(model.network.get_weights())
     assert max(float(np.abs(a - b).max()) for a, b in zip(*finals)) < 1e-4
+
+
+def test_mixed_precision_bf16_builds_and_trains_with_float32_outputs():
+    model = zoo.load("resnet18", weights=None, mixed_precision="bf16", input_shape=(16, 16, 1), base_width=4,
+                     stem="cifar", num_classes=3)
+    assert model.network.get_layer("conv1_conv").compute_dtype == "bfloat16"
+    assert model.network.get_layer("predictions").compute_dtype == "float32"
+    import keras
+
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+    rng = np.random.default_rng(0)
+    history = model.finetune((rng.integers(0, 256, (16, 12, 12)), np.arange(16) % 3), epochs=(1, 1), verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert model.predict(model.preprocess(np.zeros((1, 12, 12))), verbose=0).dtype == np.float32

@@ -59,6 +59,7 @@ def load(
     num_classes: int | None = None,
     input_shape: tuple[int, int, int] | None = None,
     strategy: Any = None,
+    mixed_precision: str | None = None,
     **config: Any,
 ) -> "keras.Model":
     """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
@@ -71,6 +72,8 @@ def load(
     (e.g. ``variant="v1.5"``, ``aux_logits=True``) go to the architecture's builder.
     ``strategy`` (a ``tf.distribute.Strategy`` or a kind such as ``"auto"`` or
     ``"mirrored:2"``) builds the model's variables under that strategy.
+    ``mixed_precision`` (``"auto"``: bf16 on TPU, fp16 on GPU, off on CPU; or
+    ``"bf16"``, ``"fp16"``) builds it with a mixed dtype policy.
 
     >>> import zoo
     >>> model = zoo.load("resnet50", weights=None, num_classes=10, input_shape=(64, 64, 3))
@@ -79,7 +82,10 @@ def load(
     """
     from zoo.loader import load as _load
 
-    return _load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, strategy=strategy, **config)
+    return _load(
+        name, weights=weights, num_classes=num_classes, input_shape=input_shape, strategy=strategy,
+        mixed_precision=mixed_precision, **config,
+    )
 
 
 def create(

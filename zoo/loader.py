@@ -44,13 +44,21 @@ def load(
     num_classes: int | None = None,
     input_shape: tuple[int, int, int] | None = None,
     strategy: Any = None,
+    mixed_precision: str | None = None,
     **config: Any,
 ) -> keras.Model:
-    if strategy is not None:
+    if strategy is not None or mixed_precision is not None:
         from zoo import distribute
 
-        with distribute.strategy(strategy).scope():
-            return load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, **config)
+        chosen = distribute.strategy(strategy)
+        policy = distribute.mixed_precision_policy(mixed_precision, chosen)
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(policy)  # layers take the policy when they are built
+        try:
+            with chosen.scope():
+                return load(name, weights=weights, num_classes=num_classes, input_shape=input_shape, **config)
+        finally:
+            keras.config.set_dtype_policy(previous)
     if name.endswith(".keras"):
         return load_saved(name)
     spec, tag = registry.resolve_tag(name)

@@ -68,5 +68,11 @@ def saved_model_layer(model: str, tag: str, call_endpoint: str = "serving_defaul
     >>> outputs = layer(images)                                 # doctest: +SKIP
     """
     import keras
+    import tensorflow as tf
 
-    return keras.layers.TFSMLayer(str(saved_model_dir(model, tag)), call_endpoint=call_endpoint)
+    path = str(saved_model_dir(model, tag))
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.TPUStrategy):
+        # On a TPU VM the SavedModel lives on the host's disk, not the TPU workers'.
+        with tf.device("/job:localhost"):
+            return keras.layers.TFSMLayer(path, call_endpoint=call_endpoint)
+    return keras.layers.TFSMLayer(path, call_endpoint=call_endpoint)

@@ -1,4 +1,9 @@
-"""Pieces every image-classifier builder shares: input checks and the pooled top."""
+"""Pieces every image-classifier builder shares: input checks and the pooled top.
+
+Builders give their final classification layers ``dtype="float32"``: under a
+mixed-precision policy the network computes in float16/bfloat16 but its
+probabilities stay float32 (a stable softmax and loss).
+"""
 
 from __future__ import annotations
 

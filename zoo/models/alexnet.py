@@ -65,5 +65,5 @@ def build_alexnet(
     x = layers.Dense(4096, activation="relu", name="fc6")(x)
     x = layers.Dropout(dropout, name="fc7_dropout")(x)
     x = layers.Dense(4096, activation="relu", name="fc7")(x)
-    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     return keras.Model(inputs, x, name=name)

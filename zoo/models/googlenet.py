@@ -85,7 +85,7 @@ def _aux_head(x, num_classes: int, name: str, activation: str | None, dropout: f
     x = layers.Flatten(name=f"{name}_flatten")(x)
     x = layers.Dense(1024, activation="relu", name=f"{name}_fc1")(x)
     x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
-    return layers.Dense(num_classes, activation=activation, name=f"{name}_fc2")(x)
+    return layers.Dense(num_classes, activation=activation, name=f"{name}_fc2", dtype="float32")(x)
 
 
 def build_googlenet(
@@ -132,7 +132,7 @@ def build_googlenet(
         return keras.Model(inputs, pooled(x, pooling), name=name)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    main = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+    main = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     if not aux_logits:
         return keras.Model(inputs, main, name=name)
     aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout)

@@ -63,8 +63,8 @@ def build_nin(
 
     if not include_top:
         return keras.Model(inputs, pooled(x, pooling), name=name)
-    x = layers.Conv2D(num_classes, 1, name="predictions")(x)
+    x = layers.Conv2D(num_classes, 1, name="predictions", dtype="float32")(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if classifier_activation is not None:
-        x = layers.Activation(classifier_activation, name="probabilities")(x)
+        x = layers.Activation(classifier_activation, name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, x, name=name)

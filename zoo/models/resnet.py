@@ -153,7 +153,7 @@ def build_resnet(
 
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     else:
         x = pooled(x, pooling)
     return keras.Model(inputs, x, name=model_name)
