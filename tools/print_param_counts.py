@@ -19,9 +19,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'model':<12} {'total':>12} {'trainable':>12} {'catalog':>12}")
     for name in zoo.list_models(args.pattern):
-        network = zoo.create(name).network
-        trainable = sum(int(w.numpy().size) for w in network.trainable_weights)
-        print(f"{name:<12} {network.count_params():>12,} {trainable:>12,} {zoo.info(name)['params']:>12,}")
+        model = zoo.create(name)
+        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+        print(f"{name:<12} {model.count_params():>12,} {trainable:>12,} {zoo.info(name)['params']:>12,}")
 
 
 if __name__ == "__main__":

@@ -87,3 +87,35 @@ for depth, variant, params in (
             paper=RESNET_PAPER,
         )
     )
+
+# Generative models: the task object builds its networks (generator + discriminator,
+# encoder + decoder); ``builder`` names the main one. ``params`` counts both.
+DCGAN_PAPER = "Radford, Metz & Chintala, Unsupervised Representation Learning with DCGANs, 2015 (arXiv:1511.06434)"
+for name, config, params, description, paper in (
+    ("dcgan", {"latent_dim": 100, "image_shape": (28, 28, 1), "base_filters": 64, "loss": "bce"}, 923_714,
+     "DCGAN: transposed-conv generator, strided-conv discriminator; loss 'bce' (non-saturating) or 'wgan-gp'.",
+     DCGAN_PAPER),
+    ("cgan", {"latent_dim": 100, "image_shape": (28, 28, 1), "base_filters": 64, "loss": "bce", "num_classes": 10}, 1_246_678,
+     "Conditional GAN on class labels (label embeddings in generator and discriminator), DCGAN networks.",
+     "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014 (arXiv:1411.1784)"),
+):
+    register(ModelSpec(name=name, family="gan", task="image_generation", builder="zoo.models.dcgan:build_generator",
+                       config=config, input_shape=(28, 28, 1), min_input_size=8, params=params,
+                       description=description, paper=paper, head_layers=()))
+
+register(
+    ModelSpec(
+        name="vae",
+        family="vae",
+        task="autoencoder",
+        builder="zoo.models.vae:build_encoder",
+        config={"latent_dim": 16, "image_shape": (28, 28, 1), "base_filters": 32, "hidden_units": 256, "beta": 1.0,
+                "reconstruction": "bce"},
+        input_shape=(28, 28, 1),
+        min_input_size=8,
+        params=1_659_169,
+        description="Convolutional variational autoencoder; loss = reconstruction + beta * KL, reports the ELBO.",
+        paper="Kingma & Welling, Auto-Encoding Variational Bayes, 2013 (arXiv:1312.6114)",
+        head_layers=(),
+    )
+)

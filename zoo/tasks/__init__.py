@@ -3,4 +3,6 @@
 # The class that serves each registry ``task``, as "module:class" (imported on use).
 TASKS = {
     "image_classification": "zoo.tasks.classifier:ImageClassifier",
+    "image_generation": "zoo.tasks.gan:GAN",
+    "autoencoder": "zoo.tasks.vae:VAE",
 }

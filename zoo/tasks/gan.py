@@ -1,0 +1,174 @@
+"""GANs that train with ``fit``: DCGAN and the conditional GAN (``cgan``), BCE or WGAN-GP.
+
+``fit(images)`` or ``fit((images, labels))`` with raw pixels (0-255); the model
+scales them to [-1, 1]. Each step trains the discriminator (``critic_steps``
+times) then the generator, each with its own optimizer, both built in the
+strategy's scope by ``compile``. Losses are divided by the replica count before
+the gradient (replicas' gradients are summed), and ``d_loss``/``g_loss`` are
+tracked with ``keras.metrics.Mean``, i.e. reported as global means.
+
+>>> import zoo, numpy as np
+>>> gan = zoo.create("dcgan", image_shape=(28, 28, 1), latent_dim=16, base_filters=8)
+>>> gan.compile()
+>>> gan.sample(4, seed=0).shape
+(4, 28, 28, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import registry
+from zoo.models import dcgan
+from zoo.tasks import generative
+
+LOSSES = ("bce", "wgan-gp")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GAN(keras.Model):
+    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
+                 preprocessing=None, **kwargs: Any):
+        kwargs.setdefault("name", model_name)
+        super().__init__(**kwargs)
+        self.spec = registry.get_spec(model_name)
+        self.model_name = self.spec.name
+        config = dict(self.spec.config if build_config is None else build_config)
+        config["image_shape"] = tuple(config.get("image_shape", (28, 28, 1)))
+        self.build_config = config
+        self.latent_dim = int(config.get("latent_dim", 100))
+        self.num_classes = config.get("num_classes") or None
+        self.loss_kind = config.get("loss", "bce")
+        if self.loss_kind not in LOSSES:
+            raise ValueError(f"{model_name}: loss must be one of {LOSSES}; got {self.loss_kind!r}.")
+        if self.model_name == "cgan" and not self.num_classes:
+            raise ValueError("cgan needs num_classes (the number of class labels it is conditioned on).")
+        self.gp_weight = float(config.get("gp_weight", 10.0))
+        self.critic_steps = int(config.get("critic_steps", 1))
+        base = int(config.get("base_filters", 64))
+        self.generator = dcgan.build_generator(
+            latent_dim=self.latent_dim, image_shape=config["image_shape"], base_filters=base, num_classes=self.num_classes
+        )
+        self.discriminator = dcgan.build_discriminator(
+            image_shape=config["image_shape"], base_filters=base, num_classes=self.num_classes,
+            norm="layer" if self.loss_kind == "wgan-gp" else "batch",
+        )
+        self.weights_tag = weights_tag
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True
+
+    # --- Keras plumbing ---------------------------------------------------------------------------
+
+    def call(self, inputs, training=None):
+        return self.generator(inputs, training=training)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Two optimizers (defaults: Adam 2e-4, beta_1 0.5, as in the DCGAN paper), built in the strategy's scope."""
+        with self.distribute_strategy.scope():
+            self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+            self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+
+    def get_compile_config(self):
+        return None  # two optimizers: compile() again after loading
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
+                "build_config": self.build_config, "weights_tag": self.weights_tag}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def weight_layers(self) -> list:
+        return self.generator.layers + self.discriminator.layers
+
+    # --- training ---------------------------------------------------------------------------------
+
+    def _generator_inputs(self, noise, labels):
+        return [noise, labels] if self.num_classes else noise
+
+    def _discriminator_inputs(self, images, labels):
+        return [images, labels] if self.num_classes else images
+
+    def _gradient_penalty(self, real, fake, labels):
+        mix = tf.random.uniform([tf.shape(real)[0], 1, 1, 1])
+        between = real + mix * (fake - real)
+        with tf.GradientTape() as tape:
+            tape.watch(between)
+            logits = self.discriminator(self._discriminator_inputs(between, labels), training=True)
+        norms = tf.sqrt(tf.reduce_sum(tf.square(tape.gradient(logits, between)), axis=[1, 2, 3]) + 1e-12)
+        return tf.reduce_mean(tf.square(norms - 1.0))
+
+    def _discriminator_loss(self, real_logits, fake_logits):
+        if self.loss_kind == "wgan-gp":
+            return tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
+        return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+
+    def _generator_loss(self, fake_logits):
+        if self.loss_kind == "wgan-gp":
+            return -tf.reduce_mean(fake_logits)
+        return tf.reduce_mean(tf.nn.softplus(-fake_logits))  # the non-saturating loss
+
+    def train_step(self, data):
+        images, labels = generative.unpack(data)
+        if self.num_classes:
+            if labels is None:
+                raise ValueError(f"{self.model_name} trains on (images, labels) pairs; got images only.")
+            labels = tf.cast(tf.reshape(labels, [-1]), "int32")
+        real = generative.as_images(images) / 127.5 - 1.0
+        batch = tf.shape(real)[0]
+        replicas = generative.replica_count()
+        for _ in range(self.critic_steps):
+            noise = tf.random.normal([batch, self.latent_dim])
+            with tf.GradientTape() as tape:
+                fake = self.generator(self._generator_inputs(noise, labels), training=True)
+                real_logits = self.discriminator(self._discriminator_inputs(real, labels), training=True)
+                fake_logits = self.discriminator(self._discriminator_inputs(fake, labels), training=True)
+                d_loss = self._discriminator_loss(real_logits, fake_logits)
+                if self.loss_kind == "wgan-gp":
+                    d_loss += self.gp_weight * self._gradient_penalty(real, fake, labels)
+                scaled = d_loss / replicas  # inside the tape, or the gradient is lost
+            variables = self.discriminator.trainable_variables
+            self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        noise = tf.random.normal([batch, self.latent_dim])
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._generator_inputs(noise, labels), training=True)
+            g_loss = self._generator_loss(self.discriminator(self._discriminator_inputs(fake, labels), training=True))
+            scaled = g_loss / replicas
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    # --- what a user wants ------------------------------------------------------------------------
+
+    def sample(self, n: int, *, seed: int | None = None, labels=None) -> np.ndarray:
+        """``n`` generated images in [0, 1] (NHWC); a fixed ``seed`` gives the same images."""
+        noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        if self.num_classes:
+            if labels is None:
+                labels = np.arange(n) % self.num_classes
+            labels = np.asarray(labels, "int32").reshape(-1)
+            if labels.shape != (n,):
+                raise ValueError(f"{self.model_name}.sample: labels must have shape ({n},); got {labels.shape}.")
+            if labels.min() < 0 or labels.max() >= self.num_classes:
+                raise ValueError(f"{self.model_name}.sample: labels must be in [0, {self.num_classes}).")
+        images = self.generator.predict(self._generator_inputs(noise, labels), verbose=0)
+        return (images + 1.0) / 2.0
+
+    def sample_grid(self, n: int, path, *, seed: int | None = 0, labels=None):
+        """Write ``n`` samples as one PNG grid; returns its path."""
+        return generative.write_grid(self.sample(n, seed=seed, labels=labels), path)
