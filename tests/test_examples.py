@@ -93,3 +93,16 @@ def test_cli_finetune_on_an_image_folder(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     restored = keras.models.load_model(tmp_path / "m.keras")
     assert restored.class_names == ["even", "odd"]
+
+
+def test_generative_examples_run_and_write_their_pngs(tmp_path):
+    rng = np.random.default_rng(0)
+    digits = rng.integers(0, 256, (24, 28, 28)).astype("float32")
+    gan = load_example("dcgan_mnist").main(["--epochs", "1", "--base-filters", "8", "--out", str(tmp_path / "dcgan")],
+                                          images=digits)
+    assert (tmp_path / "dcgan" / "grids" / "epoch_001.png").is_file() and gan.sample(2).shape == (2, 28, 28, 1)
+    path = load_example("pix2pix").main(["--out", str(tmp_path / "p2p.png")], digits=digits[:8])
+    assert path.stat().st_size > 1000
+    codes = load_example("vae_latent_space").main(["--epochs", "1", "--out", str(tmp_path / "latent.png")],
+                                                  images=digits, labels=np.arange(24) % 10)
+    assert codes.shape == (24, 2) and (tmp_path / "latent.png").stat().st_size > 1000

@@ -119,3 +119,35 @@ register(
         head_layers=(),
     )
 )
+
+register(
+    ModelSpec(
+        name="aae",
+        family="aae",
+        task="adversarial_autoencoder",
+        builder="zoo.models.vae:build_encoder",
+        config={"latent_dim": 8, "image_shape": (28, 28, 1), "base_filters": 32, "hidden_units": 256},
+        input_shape=(28, 28, 1),
+        min_input_size=8,
+        params=1_719_306,
+        description="Adversarial autoencoder: a latent discriminator makes the codes follow N(0, I).",
+        paper="Makhzani et al., Adversarial Autoencoders, 2015 (arXiv:1511.05644)",
+        head_layers=(),
+    )
+)
+
+register(
+    ModelSpec(
+        name="pix2pix",
+        family="pix2pix",
+        task="image_translation",
+        builder="zoo.models.pix2pix:build_generator",
+        config={"image_shape": (32, 32, 1), "base_filters": 64, "l1_weight": 100.0},
+        input_shape=(32, 32, 1),
+        min_input_size=32,
+        params=19_424_002,
+        description="pix2pix: U-Net generator + PatchGAN discriminator, loss = cGAN + 100 * L1; sizes 32 to 256.",
+        paper="Isola et al., Image-to-Image Translation with Conditional Adversarial Networks, 2016 (arXiv:1611.07004)",
+        head_layers=(),
+    )
+)

@@ -164,6 +164,17 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample(args: argparse.Namespace) -> int:
+    model = zoo.load(args.name, weights=None if args.no_weights else "default")
+    if not hasattr(model, "sample_grid"):
+        print(f"zoo: {args.name} does not generate images (it has no sample_grid)", file=sys.stderr)
+        return 2
+    options = {"labels": args.labels} if args.labels else {}
+    path = model.sample_grid(args.n, args.out, seed=args.seed, **options)
+    print(f"{args.n} samples of {args.name}: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--no-weights", action="store_true", help="start from random weights")
     tune.add_argument("--out", default="model.keras")
     tune.set_defaults(run=cmd_finetune)
+
+    sample = commands.add_parser("sample", help="write a PNG grid of a generative model's samples")
+    sample.add_argument("name", help="e.g. dcgan.mnist, cgan.mnist, vae.mnist")
+    sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--n", type=int, default=16)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--labels", type=int, nargs="+", default=None, help="class labels (cgan), one per sample")
+    sample.add_argument("--no-weights", action="store_true", help="random weights")
+    sample.set_defaults(run=cmd_sample)
     return parser
 
 

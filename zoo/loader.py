@@ -122,11 +122,12 @@ def _load_pretrained(task: keras.Model, spec: registry.ModelSpec, tag: str, entr
     from zoo.hub.layer_weights import assign_layer_weights
 
     may_stay_fresh = spec.head_layers + spec.auxiliary_layers
-    fresh = assign_layer_weights(task.network, pretrained_layer_weights(spec, tag, entry), may_stay_fresh)
+    target = getattr(task, "network", task)  # classifiers: their network; generative tasks: themselves
+    fresh = assign_layer_weights(target, pretrained_layer_weights(spec, tag, entry), may_stay_fresh)
     if fresh:
         log.warning("%s.%s: layers %s are freshly initialised (not in the weights, or another class count)",
                     spec.name, tag, ", ".join(fresh))
-    if spec.head_layers[0] not in fresh and getattr(task, "num_classes", None) is not None:
+    if spec.head_layers and spec.head_layers[0] not in fresh and getattr(task, "class_names", None) is None:
         names = class_names(entry.get("classes"))
         if names is not None and len(names) == task.num_classes:
             task.class_names = names

@@ -49,8 +49,11 @@ def read_layer_weights(path: Path) -> LayerWeights:
         }
 
 
-def assign_layer_weights(network, weights: LayerWeights, may_stay_fresh: Sequence[str] = ()) -> list[str]:
-    """Set every weighted layer of ``network`` from ``weights``, by layer name.
+def assign_layer_weights(model, weights: LayerWeights, may_stay_fresh: Sequence[str] = ()) -> list[str]:
+    """Set every weighted layer of ``model`` from ``weights``, by layer name.
+
+    ``model`` is a functional network, or a task exposing ``weight_layers()``
+    (a GAN's generator and discriminator layers together).
 
     Layers matching ``may_stay_fresh`` (shell patterns: the head, auxiliary heads)
     keep their fresh initialisation when their shapes differ (another number of
@@ -63,7 +66,9 @@ def assign_layer_weights(network, weights: LayerWeights, may_stay_fresh: Sequenc
     def optional(name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in may_stay_fresh)
 
-    for layer in network.layers:
+    layers = model.weight_layers() if hasattr(model, "weight_layers") else model.layers
+    owner = model.name
+    for layer in layers:
         if not layer.weights:
             continue
         arrays = weights.get(layer.name)
@@ -73,7 +78,7 @@ def assign_layer_weights(network, weights: LayerWeights, may_stay_fresh: Sequenc
                 fresh.append(layer.name)
                 continue
             raise WeightsMismatchError(
-                f"the weights file has no tensors for layer {layer.name!r} of {network.name} "
+                f"the weights file has no tensors for layer {layer.name!r} of {owner} "
                 f"(it was made for another architecture or layout)"
             )
         got = [tuple(a.shape) for a in arrays]
@@ -84,7 +89,7 @@ def assign_layer_weights(network, weights: LayerWeights, may_stay_fresh: Sequenc
             index = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
             variable = layer.weights[index].name if index < len(layer.weights) else f"#{index}"
             raise WeightsMismatchError(
-                f"layer {layer.name!r} ({variable}) of {network.name}: the weights file has shapes {got}, "
+                f"layer {layer.name!r} ({variable}) of {owner}: the weights file has shapes {got}, "
                 f"the model needs {expected}"
             )
         layer.set_weights(arrays)

@@ -1,4 +1,4 @@
-"""A convolutional VAE encoder and decoder (Kingma & Welling, 2013).
+"""Convolutional encoder and decoder for the VAE (Kingma & Welling, 2013) and the AAE.
 
 Encoder: strided convs -> dense -> (mu, log sigma^2). Decoder: dense -> reshape ->
 transposed convs -> sigmoid pixels in [0, 1]. Depth follows the image size as
@@ -16,7 +16,8 @@ from zoo.models.dcgan import upsampling_plan
 
 
 def build_encoder(*, latent_dim: int = 16, image_shape: Sequence[int] = (28, 28, 1), base_filters: int = 32,
-                  hidden_units: int = 256, name: str = "encoder") -> keras.Model:
+                  hidden_units: int = 256, variational: bool = True, name: str = "encoder") -> keras.Model:
+    """``variational``: outputs (mean, log variance) for a VAE; else one deterministic code (the AAE's)."""
     size, _, channels = (int(v) for v in image_shape)
     _, steps = upsampling_plan(size)
     images = keras.Input((size, size, channels), name="images")
@@ -27,8 +28,20 @@ def build_encoder(*, latent_dim: int = 16, image_shape: Sequence[int] = (28, 28,
     x = layers.Flatten(name="encoder_flatten")(x)
     x = layers.Dense(hidden_units, activation="relu", name="encoder_dense")(x)
     mean = layers.Dense(latent_dim, name="encoder_mean", dtype="float32")(x)
+    if not variational:
+        return keras.Model(images, mean, name=name)
     log_variance = layers.Dense(latent_dim, name="encoder_log_variance", dtype="float32")(x)
     return keras.Model(images, [mean, log_variance], name=name)
+
+
+def build_latent_discriminator(*, latent_dim: int = 16, hidden_units: int = 256, name: str = "latent_discriminator"):
+    """The adversarial autoencoder's discriminator: an MLP telling prior samples from codes."""
+    code = keras.Input((latent_dim,), name="code")
+    x = layers.Dense(hidden_units, name="latent_discriminator_dense1")(code)
+    x = layers.LeakyReLU(0.2, name="latent_discriminator_lrelu1")(x)
+    x = layers.Dense(hidden_units, name="latent_discriminator_dense2")(x)
+    x = layers.LeakyReLU(0.2, name="latent_discriminator_lrelu2")(x)
+    return keras.Model(code, layers.Dense(1, name="latent_discriminator_logit", dtype="float32")(x), name=name)
 
 
 def build_decoder(*, latent_dim: int = 16, image_shape: Sequence[int] = (28, 28, 1), base_filters: int = 32,

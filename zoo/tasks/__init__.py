@@ -5,4 +5,6 @@ TASKS = {
     "image_classification": "zoo.tasks.classifier:ImageClassifier",
     "image_generation": "zoo.tasks.gan:GAN",
     "autoencoder": "zoo.tasks.vae:VAE",
+    "adversarial_autoencoder": "zoo.tasks.aae:AAE",
+    "image_translation": "zoo.tasks.pix2pix:Pix2Pix",
 }
