@@ -88,6 +88,21 @@ def test_aae_trains_all_three_parts_and_samples():
     assert aae.encode(images[:3]).shape == (3, 2)
 
 
+def test_aae_categorical_prior_conditions_on_labels():
+    aae = zoo.create("aae", prior="categorical", num_classes=4, **TINY_AAE)
+    aae.compile()
+    images, labels = digits()
+    history = aae.fit(images, labels, batch_size=8, epochs=1, verbose=0)
+    assert all(np.all(np.isfinite(v)) for v in history.history.values())
+    assert aae.sample(4, seed=0, labels=[0, 1, 2, 3]).shape == (4, 16, 16, 1)
+    with pytest.raises(ValueError, match="labels must be 4 class ids"):
+        aae.sample(4, labels=[0, 7, 1, 1])
+    with pytest.raises(ValueError, match="trains on \\(images, labels\\) pairs"):
+        aae.fit(images, batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="needs num_classes"):
+        zoo.create("aae", prior="categorical", **TINY_AAE)
+
+
 def test_pix2pix_translates_at_the_same_size_and_trains():
     model = zoo.create("pix2pix", **TINY_PIX2PIX)
     model.compile()

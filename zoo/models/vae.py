@@ -34,14 +34,23 @@ def build_encoder(*, latent_dim: int = 16, image_shape: Sequence[int] = (28, 28,
     return keras.Model(images, [mean, log_variance], name=name)
 
 
-def build_latent_discriminator(*, latent_dim: int = 16, hidden_units: int = 256, name: str = "latent_discriminator"):
-    """The adversarial autoencoder's discriminator: an MLP telling prior samples from codes."""
+def build_latent_discriminator(*, latent_dim: int = 16, hidden_units: int = 256, num_classes: int | None = None,
+                               name: str = "latent_discriminator"):
+    """The adversarial autoencoder's discriminator: an MLP telling prior samples from codes.
+
+    With ``num_classes`` it also sees the one-hot label (the label-conditioned prior).
+    """
     code = keras.Input((latent_dim,), name="code")
-    x = layers.Dense(hidden_units, name="latent_discriminator_dense1")(code)
+    inputs, x = code, code
+    if num_classes:
+        label = keras.Input((num_classes,), name="label_one_hot")
+        inputs = [code, label]
+        x = layers.Concatenate(name="latent_discriminator_concat")([code, label])
+    x = layers.Dense(hidden_units, name="latent_discriminator_dense1")(x)
     x = layers.LeakyReLU(0.2, name="latent_discriminator_lrelu1")(x)
     x = layers.Dense(hidden_units, name="latent_discriminator_dense2")(x)
     x = layers.LeakyReLU(0.2, name="latent_discriminator_lrelu2")(x)
-    return keras.Model(code, layers.Dense(1, name="latent_discriminator_logit", dtype="float32")(x), name=name)
+    return keras.Model(inputs, layers.Dense(1, name="latent_discriminator_logit", dtype="float32")(x), name=name)
 
 
 def build_decoder(*, latent_dim: int = 16, image_shape: Sequence[int] = (28, 28, 1), base_filters: int = 32,

@@ -2,8 +2,12 @@
 
 Each step (1) trains encoder + decoder to reconstruct (binary cross-entropy
 summed over pixels), (2) trains a discriminator to tell samples of the prior
-N(0, I) from codes, and (3) trains the encoder to fool it, so the codes follow
-the prior and ``sample`` can decode prior draws. Three optimizers, built in the
+from codes, and (3) trains the encoder to fool it, so the codes follow the prior
+and ``sample`` can decode prior draws. ``prior="gaussian"`` (default) is N(0, I);
+``prior="categorical"`` (with ``num_classes``, trained on ``(images, labels)``) is
+a mixture of ``num_classes`` Gaussians on a circle in the first two latent
+dimensions, and the discriminator sees the label, so class k's codes gather
+around component k and ``sample(n, labels=...)`` draws a chosen digit. Three optimizers, built in the
 strategy's scope by ``compile``; losses divided by the replica count inside the
 tape; metrics are ``keras.metrics.Mean`` (global means).
 
@@ -38,12 +42,19 @@ class AAE(keras.Model):
         config["image_shape"] = tuple(config.get("image_shape", (28, 28, 1)))
         self.build_config = config
         self.latent_dim = int(config.get("latent_dim", 8))
+        self.prior = config.get("prior", "gaussian")
+        self.num_classes = config.get("num_classes") or None
+        if self.prior not in ("gaussian", "categorical"):
+            raise ValueError(f"aae: prior must be 'gaussian' or 'categorical'; got {self.prior!r}.")
+        if self.prior == "categorical" and (not self.num_classes or self.latent_dim < 2):
+            raise ValueError("aae: prior='categorical' needs num_classes and latent_dim >= 2.")
         shape = dict(latent_dim=self.latent_dim, image_shape=config["image_shape"],
                      base_filters=int(config.get("base_filters", 32)), hidden_units=int(config.get("hidden_units", 256)))
         self.encoder = networks.build_encoder(variational=False, **shape)
         self.decoder = networks.build_decoder(**shape)
         self.latent_discriminator = networks.build_latent_discriminator(
-            latent_dim=self.latent_dim, hidden_units=shape["hidden_units"])
+            latent_dim=self.latent_dim, hidden_units=shape["hidden_units"],
+            num_classes=self.num_classes if self.prior == "categorical" else None)
         self.weights_tag = weights_tag
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("reconstruction", "d_loss", "g_loss")}
         self.built = True
@@ -79,8 +90,31 @@ class AAE(keras.Model):
     def weight_layers(self) -> list:
         return self.encoder.layers + self.decoder.layers + self.latent_discriminator.layers
 
+    # --- the prior ------------------------------------------------------------------------------
+
+    def _component_means(self, labels):
+        """Centre of each label's mixture component: radius 2 on a circle in (z1, z2)."""
+        angles = 2.0 * np.pi * tf.cast(labels, "float32") / float(self.num_classes)
+        circle = 2.0 * tf.stack([tf.cos(angles), tf.sin(angles)], axis=-1)
+        return tf.pad(circle, [[0, 0], [0, self.latent_dim - 2]])
+
+    def _prior_samples(self, batch, labels):
+        noise = tf.random.normal([batch, self.latent_dim])
+        if self.prior == "gaussian":
+            return noise
+        return self._component_means(labels) + 0.5 * noise
+
+    def _judge(self, codes, labels, training: bool):
+        if self.prior == "categorical":
+            return self.latent_discriminator([codes, tf.one_hot(labels, self.num_classes)], training=training)
+        return self.latent_discriminator(codes, training=training)
+
     def train_step(self, data):
-        images, _ = generative.unpack(data)
+        images, labels = generative.unpack(data)
+        if self.prior == "categorical":
+            if labels is None:
+                raise ValueError("aae with prior='categorical' trains on (images, labels) pairs.")
+            labels = tf.cast(tf.reshape(labels, [-1]), "int32")
         x = generative.as_images(images) / 255.0
         replicas = generative.replica_count()
         with tf.GradientTape() as tape:
@@ -91,17 +125,17 @@ class AAE(keras.Model):
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
         self.ae_optimizer.apply(tape.gradient(scaled, variables), variables)
 
-        prior = tf.random.normal([tf.shape(x)[0], self.latent_dim])
+        prior = self._prior_samples(tf.shape(x)[0], labels)
         with tf.GradientTape() as tape:
             codes = self.encoder(x, training=True)
-            d_loss = (tf.reduce_mean(tf.nn.softplus(-self.latent_discriminator(prior, training=True)))
-                      + tf.reduce_mean(tf.nn.softplus(self.latent_discriminator(codes, training=True))))
+            d_loss = (tf.reduce_mean(tf.nn.softplus(-self._judge(prior, labels, training=True)))
+                      + tf.reduce_mean(tf.nn.softplus(self._judge(codes, labels, training=True))))
             scaled = d_loss / replicas
         variables = self.latent_discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
 
         with tf.GradientTape() as tape:
-            g_loss = tf.reduce_mean(tf.nn.softplus(-self.latent_discriminator(self.encoder(x, training=True), training=True)))
+            g_loss = tf.reduce_mean(tf.nn.softplus(-self._judge(self.encoder(x, training=True), labels, training=True)))
             scaled = g_loss / replicas
         variables = self.encoder.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
@@ -119,9 +153,17 @@ class AAE(keras.Model):
     def reconstruct(self, images) -> np.ndarray:
         return self.decode(self.encode(images))
 
-    def sample(self, n: int, *, seed: int | None = None) -> np.ndarray:
-        """``n`` images decoded from prior draws; a fixed ``seed`` gives the same images."""
-        return self.decode(np.random.default_rng(seed).normal(size=(n, self.latent_dim)))
+    def sample(self, n: int, *, seed: int | None = None, labels=None) -> np.ndarray:
+        """``n`` images decoded from prior draws (of ``labels``' components for the categorical
+        prior); a fixed ``seed`` gives the same images."""
+        noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        if self.prior == "gaussian":
+            return self.decode(noise)
+        labels = np.arange(n) % self.num_classes if labels is None else np.asarray(labels, "int32").reshape(-1)
+        if labels.shape != (n,) or labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(f"aae.sample: labels must be {n} class ids in [0, {self.num_classes}).")
+        return self.decode(np.asarray(self._component_means(labels)) + 0.5 * noise)
 
-    def sample_grid(self, n: int, path, *, seed: int | None = 0):
-        return generative.write_grid(self.sample(n, seed=seed), path)
+    def sample_grid(self, n: int, path, *, seed: int | None = 0, labels=None):
+        options = {"labels": labels} if self.prior == "categorical" else {}
+        return generative.write_grid(self.sample(n, seed=seed, **options), path)
