@@ -74,8 +74,11 @@ def main() -> None:
     )
     print(f"fine-tuning on {len(x_train)} labelled sklearn digits (8x8 -> 32x32), testing on {len(x_test)}")
 
+    import keras
+
     results = {}
     for name, weights in (("pretrained", "default"), ("scratch", None)):
+        keras.utils.set_random_seed(0)  # the same head init and data order for both runs, every time
         model = zoo.load("resnet18.mnist", weights=weights)
         start = time.perf_counter()
         model.finetune((x_train, y_train), epochs=args.epochs, batch_size=20, verbose=0)
