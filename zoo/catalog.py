@@ -89,65 +89,33 @@ for depth, variant, params in (
     )
 
 # Generative models: the task object builds its networks (generator + discriminator,
-# encoder + decoder); ``builder`` names the main one. ``params`` counts both.
-DCGAN_PAPER = "Radford, Metz & Chintala, Unsupervised Representation Learning with DCGANs, 2015 (arXiv:1511.06434)"
-for name, config, params, description, paper in (
-    ("dcgan", {"latent_dim": 100, "image_shape": (28, 28, 1), "base_filters": 64, "loss": "bce"}, 923_714,
+# encoder + decoder); ``builder`` names the main one. ``params`` counts them all.
+MNIST_SHAPE = (28, 28, 1)
+# (name, family, task, builder, default config, params, smallest size, description, paper)
+GENERATIVE = (
+    ("dcgan", "gan", "image_generation", "zoo.models.dcgan:build_generator",
+     {"latent_dim": 100, "image_shape": MNIST_SHAPE, "base_filters": 64, "loss": "bce"}, 923_714, 8,
      "DCGAN: transposed-conv generator, strided-conv discriminator; loss 'bce' (non-saturating) or 'wgan-gp'.",
-     DCGAN_PAPER),
-    ("cgan", {"latent_dim": 100, "image_shape": (28, 28, 1), "base_filters": 64, "loss": "bce", "num_classes": 10}, 1_246_678,
+     "Radford, Metz & Chintala, Unsupervised Representation Learning with DCGANs, 2015 (arXiv:1511.06434)"),
+    ("cgan", "gan", "image_generation", "zoo.models.dcgan:build_generator",
+     {"latent_dim": 100, "image_shape": MNIST_SHAPE, "base_filters": 64, "loss": "bce", "num_classes": 10}, 1_246_678, 8,
      "Conditional GAN on class labels (label embeddings in generator and discriminator), DCGAN networks.",
      "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014 (arXiv:1411.1784)"),
-):
-    register(ModelSpec(name=name, family="gan", task="image_generation", builder="zoo.models.dcgan:build_generator",
-                       config=config, input_shape=(28, 28, 1), min_input_size=8, params=params,
+    ("vae", "vae", "autoencoder", "zoo.models.vae:build_encoder",
+     {"latent_dim": 16, "image_shape": MNIST_SHAPE, "base_filters": 32, "hidden_units": 256, "beta": 1.0,
+      "reconstruction": "bce"}, 1_659_169, 8,
+     "Convolutional variational autoencoder; loss = reconstruction + beta * KL, reports the ELBO.",
+     "Kingma & Welling, Auto-Encoding Variational Bayes, 2013 (arXiv:1312.6114)"),
+    ("aae", "aae", "adversarial_autoencoder", "zoo.models.vae:build_encoder",
+     {"latent_dim": 8, "image_shape": MNIST_SHAPE, "base_filters": 32, "hidden_units": 256}, 1_719_306, 8,
+     "Adversarial autoencoder: a latent discriminator makes the codes follow N(0, I).",
+     "Makhzani et al., Adversarial Autoencoders, 2015 (arXiv:1511.05644)"),
+    ("pix2pix", "pix2pix", "image_translation", "zoo.models.pix2pix:build_generator",
+     {"image_shape": (32, 32, 1), "base_filters": 64, "l1_weight": 100.0}, 19_424_002, 32,
+     "pix2pix: U-Net generator + PatchGAN discriminator, loss = cGAN + 100 * L1; sizes 32 to 256.",
+     "Isola et al., Image-to-Image Translation with Conditional Adversarial Networks, 2016 (arXiv:1611.07004)"),
+)
+for name, family, task, builder, config, params, smallest, description, paper in GENERATIVE:
+    register(ModelSpec(name=name, family=family, task=task, builder=builder, config=config,
+                       input_shape=config["image_shape"], min_input_size=smallest, params=params,
                        description=description, paper=paper, head_layers=()))
-
-register(
-    ModelSpec(
-        name="vae",
-        family="vae",
-        task="autoencoder",
-        builder="zoo.models.vae:build_encoder",
-        config={"latent_dim": 16, "image_shape": (28, 28, 1), "base_filters": 32, "hidden_units": 256, "beta": 1.0,
-                "reconstruction": "bce"},
-        input_shape=(28, 28, 1),
-        min_input_size=8,
-        params=1_659_169,
-        description="Convolutional variational autoencoder; loss = reconstruction + beta * KL, reports the ELBO.",
-        paper="Kingma & Welling, Auto-Encoding Variational Bayes, 2013 (arXiv:1312.6114)",
-        head_layers=(),
-    )
-)
-
-register(
-    ModelSpec(
-        name="aae",
-        family="aae",
-        task="adversarial_autoencoder",
-        builder="zoo.models.vae:build_encoder",
-        config={"latent_dim": 8, "image_shape": (28, 28, 1), "base_filters": 32, "hidden_units": 256},
-        input_shape=(28, 28, 1),
-        min_input_size=8,
-        params=1_719_306,
-        description="Adversarial autoencoder: a latent discriminator makes the codes follow N(0, I).",
-        paper="Makhzani et al., Adversarial Autoencoders, 2015 (arXiv:1511.05644)",
-        head_layers=(),
-    )
-)
-
-register(
-    ModelSpec(
-        name="pix2pix",
-        family="pix2pix",
-        task="image_translation",
-        builder="zoo.models.pix2pix:build_generator",
-        config={"image_shape": (32, 32, 1), "base_filters": 64, "l1_weight": 100.0},
-        input_shape=(32, 32, 1),
-        min_input_size=32,
-        params=19_424_002,
-        description="pix2pix: U-Net generator + PatchGAN discriminator, loss = cGAN + 100 * L1; sizes 32 to 256.",
-        paper="Isola et al., Image-to-Image Translation with Conditional Adversarial Networks, 2016 (arXiv:1611.07004)",
-        head_layers=(),
-    )
-)

@@ -25,22 +25,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
 from zoo.models import vae as networks
 from zoo.tasks import generative
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class AAE(keras.Model):
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        config = dict(self.spec.config if build_config is None else build_config)
-        config["image_shape"] = tuple(config.get("image_shape", (28, 28, 1)))
-        self.build_config = config
+class AAE(generative.GenerativeTask):
+    METRICS = ("reconstruction", "d_loss", "g_loss")
+
+    def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 8))
         self.prior = config.get("prior", "gaussian")
         self.num_classes = config.get("num_classes") or None
@@ -55,37 +48,17 @@ class AAE(keras.Model):
         self.latent_discriminator = networks.build_latent_discriminator(
             latent_dim=self.latent_dim, hidden_units=shape["hidden_units"],
             num_classes=self.num_classes if self.prior == "categorical" else None)
-        self.weights_tag = weights_tag
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("reconstruction", "d_loss", "g_loss")}
-        self.built = True
 
     def call(self, inputs, training=None):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
     def compile(self, ae_optimizer=None, d_optimizer=None, g_optimizer=None, **kwargs):
-        with self.distribute_strategy.scope():
-            self.ae_optimizer = ae_optimizer or keras.optimizers.Adam(1e-3)
-            self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.ae_optimizer.build(self.encoder.trainable_variables + self.decoder.trainable_variables)
-            self.d_optimizer.build(self.latent_discriminator.trainable_variables)
-            self.g_optimizer.build(self.encoder.trainable_variables)
-        super().compile(optimizer=self.ae_optimizer, **kwargs)
-
-    def get_compile_config(self):
-        return None  # three optimizers: compile() again after loading
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        autoencoder = self.encoder.trainable_variables + self.decoder.trainable_variables
+        self.compile_optimizers({
+            "ae_optimizer": (ae_optimizer, lambda: keras.optimizers.Adam(1e-3), autoencoder),
+            "d_optimizer": (d_optimizer, generative.gan_adam, self.latent_discriminator.trainable_variables),
+            "g_optimizer": (g_optimizer, generative.gan_adam, self.encoder.trainable_variables),
+        }, main="ae_optimizer", **kwargs)
 
     def weight_layers(self) -> list:
         return self.encoder.layers + self.decoder.layers + self.latent_discriminator.layers
@@ -140,9 +113,7 @@ class AAE(keras.Model):
         variables = self.encoder.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
 
-        for name, value in (("reconstruction", reconstruction), ("d_loss", d_loss), ("g_loss", g_loss)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(reconstruction=reconstruction, d_loss=d_loss, g_loss=g_loss)
 
     def encode(self, images) -> np.ndarray:
         return self.encoder.predict(generative.as_images(images) / 255.0, verbose=0)

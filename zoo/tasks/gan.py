@@ -22,7 +22,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
 from zoo.models import dcgan
 from zoo.tasks import generative
 
@@ -30,21 +29,15 @@ LOSSES = ("bce", "wgan-gp")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GAN(keras.Model):
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        config = dict(self.spec.config if build_config is None else build_config)
-        config["image_shape"] = tuple(config.get("image_shape", (28, 28, 1)))
-        self.build_config = config
+class GAN(generative.GenerativeTask):
+    METRICS = ("d_loss", "g_loss")
+
+    def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 100))
         self.num_classes = config.get("num_classes") or None
         self.loss_kind = config.get("loss", "bce")
         if self.loss_kind not in LOSSES:
-            raise ValueError(f"{model_name}: loss must be one of {LOSSES}; got {self.loss_kind!r}.")
+            raise ValueError(f"{self.model_name}: loss must be one of {LOSSES}; got {self.loss_kind!r}.")
         if self.model_name == "cgan" and not self.num_classes:
             raise ValueError("cgan needs num_classes (the number of class labels it is conditioned on).")
         self.gp_weight = float(config.get("gp_weight", 10.0))
@@ -57,39 +50,16 @@ class GAN(keras.Model):
             image_shape=config["image_shape"], base_filters=base, num_classes=self.num_classes,
             norm="layer" if self.loss_kind == "wgan-gp" else "batch",
         )
-        self.weights_tag = weights_tag
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.built = True
-
-    # --- Keras plumbing ---------------------------------------------------------------------------
 
     def call(self, inputs, training=None):
         return self.generator(inputs, training=training)
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers (defaults: Adam 2e-4, beta_1 0.5, as in the DCGAN paper), built in the strategy's scope."""
-        with self.distribute_strategy.scope():
-            self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-            self.g_optimizer.build(self.generator.trainable_variables)
-        super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def get_compile_config(self):
-        return None  # two optimizers: compile() again after loading
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self.compile_optimizers({
+            "d_optimizer": (d_optimizer, generative.gan_adam, self.discriminator.trainable_variables),
+            "g_optimizer": (g_optimizer, generative.gan_adam, self.generator.trainable_variables),
+        }, main="g_optimizer", **kwargs)
 
     def weight_layers(self) -> list:
         return self.generator.layers + self.discriminator.layers
@@ -149,9 +119,7 @@ class GAN(keras.Model):
             scaled = g_loss / replicas
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return self.track(d_loss=d_loss, g_loss=g_loss)
 
     # --- what a user wants ------------------------------------------------------------------------
 

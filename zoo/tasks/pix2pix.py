@@ -15,56 +15,30 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
 from zoo.models import pix2pix as networks
 from zoo.tasks import generative
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Pix2Pix(keras.Model):
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        config = dict(self.spec.config if build_config is None else build_config)
-        config["image_shape"] = tuple(config.get("image_shape", (32, 32, 1)))
-        self.build_config = config
+class Pix2Pix(generative.GenerativeTask):
+    METRICS = ("d_loss", "g_loss", "l1")
+    DEFAULT_IMAGE_SHAPE = (32, 32, 1)
+
+    def build_networks(self, config: dict[str, Any]) -> None:
         self.l1_weight = float(config.get("l1_weight", 100.0))
         shape = dict(image_shape=config["image_shape"], output_channels=config.get("output_channels"),
                      base_filters=int(config.get("base_filters", 64)))
         self.generator = networks.build_generator(**shape)
         self.discriminator = networks.build_discriminator(**shape)
-        self.weights_tag = weights_tag
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "l1")}
-        self.built = True
 
     def call(self, inputs, training=None):
         return self.generator(inputs, training=training)
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        with self.distribute_strategy.scope():
-            self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-            self.g_optimizer.build(self.generator.trainable_variables)
-        super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def get_compile_config(self):
-        return None  # two optimizers: compile() again after loading
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self.compile_optimizers({
+            "d_optimizer": (d_optimizer, generative.gan_adam, self.discriminator.trainable_variables),
+            "g_optimizer": (g_optimizer, generative.gan_adam, self.generator.trainable_variables),
+        }, main="g_optimizer", **kwargs)
 
     def weight_layers(self) -> list:
         return self.generator.layers + self.discriminator.layers
@@ -89,9 +63,7 @@ class Pix2Pix(keras.Model):
         d_variables = self.discriminator.trainable_variables
         self.g_optimizer.apply(g_tape.gradient(g_scaled, g_variables), g_variables)
         self.d_optimizer.apply(d_tape.gradient(d_scaled, d_variables), d_variables)
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("l1", l1)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(d_loss=d_loss, g_loss=g_loss, l1=l1)
 
     def translate(self, images) -> np.ndarray:
         """Translated images in [0, 1], the same spatial size as the input."""

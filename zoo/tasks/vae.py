@@ -20,7 +20,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
 from zoo.models import vae as vae_models
 from zoo.tasks import generative
 
@@ -28,16 +27,10 @@ RECONSTRUCTIONS = ("bce", "mse")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class VAE(keras.Model):
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        config = dict(self.spec.config if build_config is None else build_config)
-        config["image_shape"] = tuple(config.get("image_shape", (28, 28, 1)))
-        self.build_config = config
+class VAE(generative.GenerativeTask):
+    METRICS = ("loss", "reconstruction", "kl", "elbo")
+
+    def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 16))
         self.beta = float(config.get("beta", 1.0))
         self.reconstruction = config.get("reconstruction", "bce")
@@ -47,25 +40,10 @@ class VAE(keras.Model):
                      base_filters=int(config.get("base_filters", 32)), hidden_units=int(config.get("hidden_units", 256)))
         self.encoder = vae_models.build_encoder(**shape)
         self.decoder = vae_models.build_decoder(**shape)
-        self.weights_tag = weights_tag
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "elbo")}
-        self.built = True
 
     def call(self, inputs, training=None):
         mean, _ = self.encoder(inputs, training=training)
         return self.decoder(mean, training=training)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def weight_layers(self) -> list:
         return self.encoder.layers + self.decoder.layers
@@ -84,10 +62,7 @@ class VAE(keras.Model):
         return reconstruction, kl
 
     def _track(self, reconstruction, kl, loss):
-        for name, value in (("loss", loss), ("reconstruction", reconstruction), ("kl", kl),
-                            ("elbo", -(reconstruction + kl))):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.track(loss=loss, reconstruction=reconstruction, kl=kl, elbo=-(reconstruction + kl))
 
     def train_step(self, data):
         images, _ = generative.unpack(data)
@@ -106,6 +81,9 @@ class VAE(keras.Model):
 
     def compile(self, optimizer=None, **kwargs):
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
+
+    def get_compile_config(self):
+        return keras.Model.get_compile_config(self)  # one optimizer: a .keras file keeps it
 
     def compile_from_config(self, config):
         self.compile(**keras.saving.deserialize_keras_object(config))
