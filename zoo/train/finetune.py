@@ -185,7 +185,7 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
     on_tpu = distribute.is_tpu(chosen)
     multi_worker = distribute.is_multi_worker(chosen)
     if jit_compile == "auto":
-        jit_compile = on_tpu  # XLA made ResNet50 training ~40% slower on this machine's CPU
+        jit_compile = on_tpu  # on CPU, XLA slowed ResNet50 training ~40% (issue #5's measurement)
     examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes)
     if examples.num_classes != model.num_classes:
         model.replace_head(examples.num_classes, class_names=examples.class_names)
