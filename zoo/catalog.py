@@ -119,3 +119,27 @@ for name, family, task, builder, config, params, smallest, description, paper in
     register(ModelSpec(name=name, family=family, task=task, builder=builder, config=config,
                        input_shape=config["image_shape"], min_input_size=smallest, params=params,
                        description=description, paper=paper, head_layers=()))
+
+# Sequence models: text in, text out (zoo.tasks.translation.Translator). Without a
+# vocabulary in the config they read and write printable ASCII characters, so the
+# parameter counts are for that 99-token vocabulary (95 characters + 4 specials).
+TEXT = {"tokens": "char", "lowercase": False, "max_output_length": 128}
+register(ModelSpec(
+    name="seq2seq_attention", family="seq2seq", task="translation",
+    builder="zoo.models.seq2seq_attention:build_seq2seq_attention",
+    config={**TEXT, "embedding_dim": 128, "units": 256, "cell": "gru", "dropout": 0.0},
+    input_shape=(None,), min_input_size=1, params=1_725_155,
+    description="Encoder-decoder RNN with additive attention: bidirectional GRU (or LSTM) encoder, GRU decoder "
+                "attending over the encoder states before each step.",
+    paper="Bahdanau, Cho & Bengio, Neural Machine Translation by Jointly Learning to Align and Translate, 2014 "
+          "(arXiv:1409.0473)",
+    head_layers=()))
+register(ModelSpec(
+    name="transformer", family="transformer", task="translation",
+    builder="zoo.models.transformer:build_transformer",
+    config={**TEXT, "size": "base", "dropout": 0.1, "positions": "sinusoidal", "norm": "post"},
+    input_shape=(None,), min_input_size=1, params=44_290_659,
+    description="Transformer encoder-decoder; size 'tiny'/'small'/'base' (d_model 512, 6+6 layers, 8 heads), "
+                "pre- or post-norm, sinusoidal or learned positions.",
+    paper="Vaswani et al., Attention Is All You Need, 2017 (arXiv:1706.03762)",
+    head_layers=()))

@@ -36,13 +36,19 @@ def _describe(record: dict[str, Any]) -> str:
     from zoo.hub.cache import read_pins
 
     pins = read_pins()
-    height, width, channels = record["input_shape"]
+    if len(record["input_shape"]) == 3:
+        height, width, channels = record["input_shape"]
+        smallest = record["min_input_size"]
+        shape = f"{height}x{width}x{channels} by default; at least {smallest}x{smallest}"
+        counted = "default configuration, 1000 classes" if record["task"] == "image_classification" else "default configuration"
+    else:
+        shape, counted = "text (token sequences of any length)", "default configuration, printable-ASCII vocabularies"
     lines = [
         f"{record['name']}  ({record['family']}, {record['task']})",
         f"  {record['description']}",
         f"  paper:        {record['paper'] or '-'}",
-        f"  parameters:   {record['params']:,} (default configuration, 1000 classes)",
-        f"  input:        {height}x{width}x{channels} by default; at least {record['min_input_size']}x{record['min_input_size']}",
+        f"  parameters:   {record['params']:,} ({counted})",
+        f"  input:        {shape}",
         f"  config:       {json.dumps(record['config'])}",
         f"  licences:     {', '.join(record['licenses']) or '-'}",
     ]

@@ -7,4 +7,5 @@ TASKS = {
     "autoencoder": "zoo.tasks.vae:VAE",
     "adversarial_autoencoder": "zoo.tasks.aae:AAE",
     "image_translation": "zoo.tasks.pix2pix:Pix2Pix",
+    "translation": "zoo.tasks.translation:Translator",
 }

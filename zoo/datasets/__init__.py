@@ -1,0 +1,1 @@
+"""Small datasets zoo generates itself, offline and reproducibly (the sequence models' dates task)."""
