@@ -106,3 +106,20 @@ def test_generative_examples_run_and_write_their_pngs(tmp_path):
     codes = load_example("vae_latent_space").main(["--epochs", "1", "--out", str(tmp_path / "latent.png")],
                                                   images=digits, labels=np.arange(24) % 10)
     assert codes.shape == (24, 2) and (tmp_path / "latent.png").stat().st_size > 1000
+
+
+def test_translate_dates_example_trains_evaluates_and_plots(tmp_path):
+    example = load_example("translate_dates")
+    result = example.main(["--train-size", "400", "--test-size", "40", "--epochs", "1", "--out", str(tmp_path / "a.png")])
+    assert 0.0 <= result["exact_match"] <= 1.0
+    assert pathlib.Path(result["attention_map"]).stat().st_size > 10_000
+    pretrained = example.main(["--pretrained", "--model", "transformer", "--test-size", "200",
+                               "--out", str(tmp_path / "t.png")])
+    assert pretrained["exact_match"] >= 0.98
+
+
+def test_transformer_from_scratch_example(tmp_path):
+    example = load_example("transformer_from_scratch")
+    assert example.words(2021) == "two thousand and twenty one" and example.words(1100) == "one thousand one hundred"
+    result = example.main(["--train-size", "256", "--epochs", "1", "--d-model", "16", "--out", str(tmp_path / "t.keras")])
+    assert result["restored"] and (tmp_path / "t.keras").stat().st_size > 10_000
