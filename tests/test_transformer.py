@@ -59,3 +59,10 @@ def test_bundled_dates_weights_translate_offline(monkeypatch):
     assert recorded >= 0.98
     _, (test_x, test_y) = dates.splits(20_000, 2_000, seed=0)
     assert model.exact_match(test_x[:400], test_y[:400]) >= recorded - 0.02
+
+
+def test_texts_longer_than_the_position_table_are_refused_clearly():
+    model = zoo.create("transformer", size="tiny", d_model=16, max_length=12, max_output_length=50)
+    assert len(model.translate(["short"], method="beam", beam_size=2)[0]) <= 11  # outputs capped at 11 tokens
+    with pytest.raises(ValueError, match=r"text 1 is 20 tokens long; this transformer reads at most 11"):
+        model.translate(["ok", "x" * 20])

@@ -185,7 +185,7 @@ class Transformer(keras.Model):
         if share_embeddings and source_vocab_size != target_vocab_size:
             raise ValueError("transformer: share_embeddings needs one vocabulary for source and target; got sizes "
                              f"{source_vocab_size} and {target_vocab_size}.")
-        d, self.norm = dims["d_model"], norm
+        d, self.norm, self.max_positions = dims["d_model"], norm, max_length
         embed = dict(positions=positions, sinusoid_layout=sinusoid_layout, max_length=max_length, scale=scale_embedding)
         self.source_embedding = TokenAndPosition(source_vocab_size, d, name="source_embedding", **embed)
         self.target_embedding = TokenAndPosition(

@@ -247,10 +247,19 @@ class Translator(keras.Model):
         single = isinstance(texts, str)
         texts = [texts] if single else _strings(texts)
         max_length = max_length or self.max_output_length
+        positions = getattr(self.network, "max_positions", None)  # the transformer's position table
+        if positions is not None:
+            max_length = min(max_length, positions - 1)  # the decoder reads <s> + the output so far
         outputs: list[str] = []
         for first in range(0, len(texts), batch_size):
             chunk = texts[first:first + batch_size]
-            state = self._encode(self.source_codec.encode(chunk, end=True))
+            source = self.source_codec.encode(chunk, end=True)
+            if positions is not None and source.shape[1] > positions:
+                longest = max(range(len(chunk)), key=lambda i: len(self.source_codec.ids(chunk[i])))
+                raise ValueError(f"text {first + longest} is {source.shape[1] - 1} tokens long; this "
+                                 f"{self.model_name} reads at most {positions - 1} (+ the end token). Split it, "
+                                 f"or build the model with a larger max_length.")
+            state = self._encode(source)
             if method == "greedy":
                 ids = decoding.greedy(lambda prefix: self._next_log_probs(state, prefix).numpy(), len(chunk),
                                       max_length, start_id=START_ID, end_id=END_ID)
