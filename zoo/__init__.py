@@ -19,6 +19,7 @@ from zoo.errors import UnknownModelError, UnknownWeightsTagError, WeightsNotAvai
 from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
 from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
+from zoo.tune import TuneResult, tune  # light: KerasTuner and TensorFlow load when a search starts
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -39,6 +40,8 @@ __all__ = [
     "load",
     "register_weights",
     "transfer",
+    "tune",
+    "TuneResult",
     "distribute",
 ]
 

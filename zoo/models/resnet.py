@@ -98,6 +98,9 @@ def _bottleneck_block(x, layout: _Layout, filters: int, stride: int, name: str):
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
+BLOCKS = {"basic": _basic_block, "bottleneck": _bottleneck_block}
+
+
 def _stem(x, layout: _Layout, stem: str, width: int):
     if stem == "cifar":
         x = layout.conv(x, width, 3, 1, "conv1_conv")
@@ -122,10 +125,17 @@ def build_resnet(
     pooling: str | None = None,
     stem: str = "imagenet",
     base_width: int = 64,
+    blocks_per_stage: Sequence[int] | None = None,
+    block: str | None = None,
+    dropout: float = 0.0,
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
     """A ResNet as a functional Keras model.
+
+    ``blocks_per_stage`` (four block counts) and ``block`` (``"basic"`` or ``"bottleneck"``)
+    override what ``depth`` implies, for searched architectures; ``dropout`` sits before the
+    classifier.
 
     >>> model = build_resnet(18, variant="v1.5", num_classes=10, input_shape=(32, 32, 3))
     >>> model.output_shape
@@ -143,16 +153,23 @@ def build_resnet(
     layout = _Layout(variant)
     inputs = image_input(model_name, input_shape, min_size=1)
 
-    block = _bottleneck_block if depth in BOTTLENECK_DEPTHS else _basic_block
+    stages = tuple(blocks_per_stage) if blocks_per_stage is not None else BLOCKS_PER_STAGE[depth]
+    if len(stages) != 4 or not all(isinstance(n, int) and n >= 1 for n in stages):
+        raise ValueError(f"{model_name}: blocks_per_stage must be four counts >= 1, got {blocks_per_stage!r}.")
+    block = block or ("bottleneck" if depth in BOTTLENECK_DEPTHS else "basic")
+    if block not in BLOCKS:
+        raise ValueError(f"{model_name}: block must be one of {tuple(BLOCKS)}, got {block!r}.")
     x = _stem(inputs, layout, stem, base_width)
-    for stage, (multiplier, blocks) in enumerate(zip(STAGE_MULTIPLIERS, BLOCKS_PER_STAGE[depth])):
+    for stage, (multiplier, blocks) in enumerate(zip(STAGE_MULTIPLIERS, stages)):
         width = base_width * multiplier
         for index in range(blocks):
             stride = 2 if (index == 0 and stage > 0) else 1
-            x = block(x, layout, width, stride, f"conv{stage + 2}_block{index + 1}")
+            x = BLOCKS[block](x, layout, width, stride, f"conv{stage + 2}_block{index + 1}")
 
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name="head_dropout")(x)
         x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     else:
         x = pooled(x, pooling)

@@ -1,0 +1,103 @@
+"""Architecture search with KerasTuner: ``zoo.tune(family, train_data, validation_data)``.
+
+Each family has a ``keras_tuner.HyperModel`` (``zoo/tune/<family>.py``) whose
+trials are built through zoo's own factories, so the best trial is a normal zoo
+model. Search state lives in ``directory/project_name``: run the same call again
+and KerasTuner's oracle continues where it stopped, without redoing finished trials.
+
+>>> import numpy as np, zoo
+>>> x, y = np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1)), np.arange(32) % 2
+>>> result = zoo.tune("resnet", (x, y), (x, y), max_trials=1, epochs=1, directory="/tmp/zoo-tune-doc",
+...                   overwrite=True, verbose=0)
+>>> result.best_model.predict(x[:2], verbose=0).shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Any
+
+# Nothing heavy at import time: ``zoo/__init__`` imports ``tune`` from here, and ``zoo list``
+# must not import TensorFlow. (So ``zoo.tune`` is this function; hypermodels are imported as
+# ``zoo.tune.resnet`` etc.)
+
+# family -> "module:HyperModel class"
+HYPERMODELS = {"resnet": "zoo.tune.resnet:ResNetHyperModel"}
+TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
+
+
+@dataclasses.dataclass
+class TuneResult:
+    """What a search found: the best model (trained in its trial), its hyperparameters, every trial."""
+
+    best_model: Any  # a keras.Model: the zoo task object
+    best_hyperparameters: dict[str, Any]
+    trials: list[dict[str, Any]]  # trial_id, status, score, hyperparameters; best first
+    tuner: Any
+
+    def table(self, top: int = 10) -> str:
+        rows = [f"{'trial':<6} {'status':<10} {'score':>8}  hyperparameters"]
+        for trial in self.trials[:top]:
+            score = "-" if trial["score"] is None else f"{trial['score']:.4f}"
+            values = ", ".join(f"{k}={v}" for k, v in trial["hyperparameters"].items())
+            rows.append(f"{trial['trial_id']:<6} {trial['status']:<10} {score:>8}  {values}")
+        return "\n".join(rows)
+
+
+def _hypermodel(family: str, data) -> Any:
+    if family not in HYPERMODELS:
+        from zoo import registry
+
+        spec_family = registry.get_spec(family).family if family not in registry.families() else family
+        if spec_family not in HYPERMODELS:
+            raise ValueError(f"no search space for {family!r} yet; searchable families: {sorted(HYPERMODELS)}.")
+        family = spec_family
+    import numpy as np
+
+    module, _, name = HYPERMODELS[family].partition(":")
+    images, labels = data
+    images = np.asarray(images)
+    shape = images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)
+    return getattr(importlib.import_module(module), name)(int(np.max(labels)) + 1, shape)
+
+
+def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = "random", max_trials: int = 10,
+         objective: str | None = None, directory: str = "zoo_tune", project_name: str | None = None,
+         strategy: Any = None, overwrite: bool = False, seed: int = 0, **search_kwargs: Any) -> TuneResult:
+    """Search the family's architecture space; ``search_kwargs`` go to ``tuner.search`` (``epochs``...).
+
+    ``train_data`` and ``validation_data`` are ``(images, labels)`` arrays. ``objective`` defaults
+    to ``val_accuracy`` with validation data, ``accuracy`` without. Raises ``RuntimeError`` when
+    every trial failed (KerasTuner itself only logs that).
+    """
+    import keras_tuner
+
+    if tuner not in TUNERS:
+        raise ValueError(f"tuner must be one of {tuple(TUNERS)}; got {tuner!r}.")
+    hypermodel = _hypermodel(family_or_name, train_data)
+    objective = objective or ("val_accuracy" if validation_data is not None else "accuracy")
+    options = dict(objective=keras_tuner.Objective(objective, "min" if "loss" in objective else "max"),
+                   directory=directory, project_name=project_name or family_or_name, overwrite=overwrite,
+                   seed=seed)
+    if tuner == "hyperband":
+        options["max_epochs"] = search_kwargs.pop("epochs", 3)
+    else:
+        options["max_trials"] = max_trials
+    if strategy is not None:
+        from zoo import distribute
+
+        options["distribution_strategy"] = distribute.strategy(strategy)
+    search = getattr(keras_tuner, TUNERS[tuner])(hypermodel, **options)
+    x, y = train_data
+    search.search(x, y, validation_data=validation_data, **search_kwargs)
+    trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, -(t.score or 0.0)
+                                                                  if options["objective"].direction == "max"
+                                                                  else (t.score or 0.0)))
+    table = [{"trial_id": t.trial_id, "status": t.status, "score": t.score, "hyperparameters": dict(t.hyperparameters.values)}
+             for t in trials]
+    if not any(t["status"] == "COMPLETED" for t in table):
+        raise RuntimeError(f"every one of {len(table)} trials failed; KerasTuner's log above says why "
+                           "(a missing `tensorboard` package fails every trial).")
+    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, search)
