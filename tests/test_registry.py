@@ -11,7 +11,8 @@ from zoo import manifest
 
 RESNETS = ["resnet101", "resnet152", "resnet18", "resnet34", "resnet50"]
 SOURCE_KINDS = ({"url"}, {"hf_repo", "hf_file"}, {"hf_repo", "hf_file", "revision"}, {"tfhub"}, {"bundled"})
-FORMATS = {"keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights"}
+FORMATS = {"keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights",
+           "marian"}
 
 
 def test_list_models_patterns_and_filters():

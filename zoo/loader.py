@@ -94,6 +94,10 @@ def load(
             f"Use zoo.hub.tfhub.saved_model_layer({spec.name!r}, {tag!r}) to get it as a Keras layer."
         )
 
+    if use_tag and entry["format"] == "marian":  # its build config comes from the checkpoint's own files
+        from zoo.hub import marian
+
+        return marian.load(spec, tag, entry, dict(config))
     task = _task_class(spec.task)(
         spec.name,
         build_config,

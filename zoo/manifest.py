@@ -27,7 +27,8 @@ SOURCE_KINDS = {
     "tfhub": ({"tfhub"}, set()),
     "bundled": ({"bundled"}, set()),
 }
-FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights")
+FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights",
+           "marian")
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
 
 _registered: dict[str, dict[str, Any]] = {}
@@ -67,6 +68,15 @@ def validate_entry(model: str, tag: str, entry: dict[str, Any]) -> None:
             raise ManifestError(f"{where}: {algorithm} must be {length} hex digits; got {value!r}")
     if "." in tag or not tag:
         raise ManifestError(f"{where}: a tag may not be empty or contain '.'")
+    if entry["format"] == "marian":  # the checkpoint's other files, each with its sha256 (or "")
+        files = entry.get("files")
+        needed = {"config.json", "vocab.json", "source.spm", "target.spm"}
+        if not isinstance(files, dict) or set(files) != needed or "hf_repo" not in entry["source"]:
+            raise ManifestError(f"{where}: a marian entry needs an hf_repo source and 'files' naming exactly "
+                                f"{sorted(needed)} (sha256 or \"\" each)")
+        for name, value in files.items():
+            if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value.lower())):
+                raise ManifestError(f"{where}: files[{name!r}] must be 64 hex digits or empty; got {value!r}")
 
 
 def _resolve_bundled(document: dict[str, Any], base: Path) -> None:

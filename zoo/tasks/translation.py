@@ -27,7 +27,8 @@ from zoo.tasks import decoding
 from zoo.text import END_ID, PAD_ID, START_ID, TextCodec
 
 # Build-config keys that describe text, not the network.
-TEXT_KEYS = ("tokens", "lowercase", "source_vocabulary", "target_vocabulary", "max_output_length")
+TEXT_KEYS = ("tokens", "lowercase", "source_vocabulary", "target_vocabulary", "max_output_length", "source_spm",
+             "target_spm")
 METHODS = ("greedy", "beam")
 
 
@@ -69,7 +70,12 @@ class Translator(keras.Model):
         self.source_codec = self.target_codec = None
         config = self.build_config
         level = config.get("tokens", "char")
-        if level == "char" or config.get("source_vocabulary") is not None:
+        if level == "sentencepiece":  # converted MarianMT checkpoints (zoo/hub/marian.py)
+            from zoo.text_sentencepiece import SentencePieceCodec
+
+            self._build(SentencePieceCodec(config["source_vocabulary"], config["source_spm"]),
+                        SentencePieceCodec(config["target_vocabulary"], config["target_spm"]))
+        elif level == "char" or config.get("source_vocabulary") is not None:
             self._build(TextCodec(config.get("source_vocabulary"), level=level, lowercase=config.get("lowercase", False)),
                         TextCodec(config.get("target_vocabulary"), level=level))
         # Otherwise (word level, no vocabulary yet) the network is built by adapt(), which fit() calls.

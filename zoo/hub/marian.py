@@ -1,0 +1,73 @@
+"""Load a MarianMT checkpoint from the Hub (or a mirror) as a ``transformer`` translator.
+
+A Marian weights entry names the weights file as its source (``hf_file``:
+``pytorch_model.bin`` or ``model.safetensors``) and lists the companion files under
+``files`` (name -> sha256, empty when unpublished: pinned on first verified download):
+``config.json``, ``vocab.json``, ``source.spm``, ``target.spm``. Each file is fetched,
+verified and cached like any weights file (companions under the tag ``<tag>+<file>``);
+the build config (layout, SentencePiece models, vocabulary) is derived from them
+before the network is built, then the converted tensors are assigned.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from zoo.hub import cache, fetch
+from zoo.hub.convert import marian
+
+COMPANIONS = ("config.json", "vocab.json", "source.spm", "target.spm")
+
+
+def parts(tag: str, entry: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``{file role: (tag, entry)}``: the weights under ``tag``, each companion as its own entry."""
+    found = {"weights": (tag, entry)}
+    for name in COMPANIONS:
+        companion = {key: value for key, value in entry.items() if key not in ("md5", "sha256_prefix", "files")}
+        companion["source"] = dict(entry["source"], hf_file=name)
+        companion["sha256"] = entry.get("files", {}).get(name, "")
+        found[name] = (f"{tag}+{name}", companion)
+    return found
+
+
+def fetch_files(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
+    """Every file of the checkpoint, verified (under the tag's lock: N processes download once)."""
+    with cache.lock(model, tag):
+        return {role: fetch(model, part_tag, part) for role, (part_tag, part) in parts(tag, entry).items()}
+
+
+def read_tensors(path: Path) -> dict:
+    if path.suffix == ".safetensors":
+        from safetensors.numpy import load_file
+
+        return load_file(str(path))
+    from zoo.hub.convert.torch_pth import read_state_dict  # zoo's restricted unpickler: no code runs
+
+    return read_state_dict(path)
+
+
+def build_config(paths: dict[str, Path]) -> dict[str, Any]:
+    config = json.loads(paths["config.json"].read_text())
+    vocabulary = json.loads(paths["vocab.json"].read_text())  # piece -> Marian id
+    pieces = {index: piece for piece, index in vocabulary.items()}
+    order = marian.vocabulary_order(config, unk_id=vocabulary.get("<unk>", 1))
+    tokens = [pieces[int(index)] for index in order[4:]]
+    encode = lambda name: base64.b64encode(paths[name].read_bytes()).decode("ascii")  # noqa: E731
+    return {**marian.transformer_config(config), "tokens": "sentencepiece", "source_vocabulary": tokens,
+            "target_vocabulary": tokens, "source_spm": encode("source.spm"), "target_spm": encode("target.spm"),
+            "max_output_length": int(config.get("max_length") or 512) - 1}
+
+
+def load(spec, tag: str, entry: dict[str, Any], overrides: dict[str, Any]):
+    from zoo.hub.layer_weights import assign_layer_weights
+    from zoo.tasks.translation import Translator
+
+    paths = fetch_files(spec.name, tag, entry)
+    config = {**build_config(paths), **{k: v for k, v in overrides.items() if v is not None}}
+    task = Translator(spec.name, config, weights_tag=tag)
+    marian_config = json.loads(paths["config.json"].read_text())
+    assign_layer_weights(task.network, marian.layer_weights(read_tensors(paths["weights"]), marian_config, task.network))
+    return task
