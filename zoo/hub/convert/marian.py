@@ -14,9 +14,9 @@ tests/test_marian.py:
 - ``layer_weights(tensors, config_json, network)``: the checkpoint's tensors as zoo
   layer weights for a network built from ``transformer_config``.
 
-Not done yet: the SentencePiece text codec (source.spm / target.spm + vocab.json) and
-manifest entries that fetch a checkpoint's several files; see README. Only the Hugging
-Face layout is read (``model.shared.weight``, ``model.encoder.layers.N...``).
+Fetching the repo's files and building the translator: ``zoo/hub/marian.py``; the
+SentencePiece tokenisation: ``zoo/text_sentencepiece.py``. Only the Hugging Face layout
+is read (``model.shared.weight``, ``model.encoder.layers.N...``), post-norm only.
 """
 
 from __future__ import annotations
