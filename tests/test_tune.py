@@ -17,7 +17,7 @@ def bars(n=48, classes=3, seed=0):
     return x, y
 
 
-def test_search_returns_a_trained_zoo_model_and_resumes_without_redoing_trials(tmp_path):
+def test_search_resumes_without_redoing_trials_then_reports_and_exports(tmp_path, zoo_env, monkeypatch):
     x, y = bars()
     result = zoo.tune("resnet", (x, y), (x[:24], y[:24]), max_trials=2, epochs=1, batch_size=16,
                   directory=str(tmp_path), verbose=0)
@@ -44,6 +44,16 @@ def test_search_returns_a_trained_zoo_model_and_resumes_without_redoing_trials(t
             assert trial["hyperparameters"] == before[trial["trial_id"]]
     assert json.loads((pathlib.Path(tmp_path, "resnet", "oracle.json")).read_text())
 
+    # Report and export: a PNG, and a manifest entry that makes the best trial a loadable zoo model.
+    assert again.plot(tmp_path / "report.png").stat().st_size > 5_000
+    manifest = again.export(tmp_path / "export")
+    monkeypatch.setenv("ZOO_MANIFEST", str(manifest))
+    loaded = zoo.load("resnet18.searched")
+    np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), again.best_model.predict(x[:8], verbose=0),
+                               atol=1e-6)
+    assert zoo.info("resnet18")["weights"]["searched"]["metrics"]["val_accuracy"] == again.trials[0]["score"]
+    assert zoo.load(str(tmp_path / "export" / "model.keras")).num_classes == 3
+
 
 def test_searched_resnet_layout_builds_through_the_factory():
     model = zoo.create("resnet18", num_classes=2, input_shape=(16, 16, 1), stem="cifar", base_width=4,
@@ -64,3 +74,22 @@ def test_unknown_family_and_tuner_are_refused():
         zoo.tune("dcgan", (x, y))
     with pytest.raises(ValueError, match="tuner must be one of"):
         zoo.tune("resnet", (x, y), tuner="grid")
+
+
+def test_cli_tune_prints_the_table_and_writes_the_report(tmp_path):
+    import subprocess
+    import sys
+
+    x, y = bars(24)
+    np.savez(tmp_path / "data.npz", x_train=x, y_train=y, x_val=x[:12], y_val=y[:12])
+    completed = subprocess.run(
+        [sys.executable, "-m", "zoo.cli", "tune", "resnet", "--data", str(tmp_path / "data.npz"), "--max-trials", "1",
+         "--epochs", "1", "--batch-size", "12", "--directory", str(tmp_path / "search"),
+         "--report", str(tmp_path / "report.png")], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "COMPLETED" in completed.stdout and "val_accuracy" in completed.stdout
+    assert (tmp_path / "report.png").stat().st_size > 5_000
+    np.savez(tmp_path / "bad.npz", images=x)
+    completed = subprocess.run([sys.executable, "-m", "zoo.cli", "tune", "resnet", "--data", str(tmp_path / "bad.npz")],
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 2 and "needs arrays x_train and y_train" in completed.stderr

@@ -192,6 +192,28 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    with np.load(args.data) as arrays:
+        missing = {"x_train", "y_train"} - set(arrays.files)
+        if missing:
+            print(f"zoo: {args.data} needs arrays x_train and y_train (and optionally x_val, y_val); "
+                  f"it has {sorted(arrays.files)}", file=sys.stderr)
+            return 2
+        train = (arrays["x_train"], arrays["y_train"])
+        validation = (arrays["x_val"], arrays["y_val"]) if "x_val" in arrays.files else None
+    result = zoo.tune(args.family, train, validation, tuner=args.tuner, max_trials=args.max_trials,
+                      directory=args.directory, project_name=args.project_name, epochs=args.epochs,
+                      batch_size=args.batch_size, verbose=0)
+    print(result.table(args.top))
+    if args.report:
+        print(f"report: {result.plot(args.report)}")
+    if args.export:
+        print(f"exported: ZOO_MANIFEST={result.export(args.export)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -239,6 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--no-weights", action="store_true", help="start from random weights")
     tune.add_argument("--out", default="model.keras")
     tune.set_defaults(run=cmd_finetune)
+
+    search = commands.add_parser("tune", help="search a family's architectures with KerasTuner (zoo.tune)")
+    search.add_argument("family", help="a searchable family, e.g. resnet")
+    search.add_argument("--data", required=True, help=".npz with x_train, y_train (and x_val, y_val)")
+    search.add_argument("--tuner", default="random", choices=["random", "bayesian", "hyperband"])
+    search.add_argument("--max-trials", type=int, default=10)
+    search.add_argument("--epochs", type=int, default=3)
+    search.add_argument("--batch-size", type=int, default=32)
+    search.add_argument("--directory", default="zoo_tune", help="search state; rerun to resume")
+    search.add_argument("--project-name", default=None)
+    search.add_argument("--top", type=int, default=10, help="rows of the trial table to print")
+    search.add_argument("--report", default=None, help="write a PNG: objective per trial and best so far")
+    search.add_argument("--export", default=None, help="directory for the best model and its manifest entry")
+    search.set_defaults(run=cmd_tune)
 
     sample = commands.add_parser("sample", help="write a PNG grid of a generative model's samples")
     sample.add_argument("name", help="e.g. dcgan.mnist, cgan.mnist, vae.mnist")

@@ -15,35 +15,17 @@ and KerasTuner's oracle continues where it stopped, without redoing finished tri
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from typing import Any
 
 # Nothing heavy at import time: ``zoo/__init__`` imports ``tune`` from here, and ``zoo list``
 # must not import TensorFlow. (So ``zoo.tune`` is this function; hypermodels are imported as
 # ``zoo.tune.resnet`` etc.)
+from zoo.tune.result import TuneResult
 
 # family -> "module:HyperModel class"
 HYPERMODELS = {"resnet": "zoo.tune.resnet:ResNetHyperModel"}
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
-
-
-@dataclasses.dataclass
-class TuneResult:
-    """What a search found: the best model (trained in its trial), its hyperparameters, every trial."""
-
-    best_model: Any  # a keras.Model: the zoo task object
-    best_hyperparameters: dict[str, Any]
-    trials: list[dict[str, Any]]  # trial_id, status, score, hyperparameters; best first
-    tuner: Any
-
-    def table(self, top: int = 10) -> str:
-        rows = [f"{'trial':<6} {'status':<10} {'score':>8}  hyperparameters"]
-        for trial in self.trials[:top]:
-            score = "-" if trial["score"] is None else f"{trial['score']:.4f}"
-            values = ", ".join(f"{k}={v}" for k, v in trial["hyperparameters"].items())
-            rows.append(f"{trial['trial_id']:<6} {trial['status']:<10} {score:>8}  {values}")
-        return "\n".join(rows)
 
 
 def _hypermodel(family: str, data) -> Any:
@@ -100,4 +82,5 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     if not any(t["status"] == "COMPLETED" for t in table):
         raise RuntimeError(f"every one of {len(table)} trials failed; KerasTuner's log above says why "
                            "(a missing `tensorboard` package fails every trial).")
-    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, search)
+    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, objective,
+                      options["objective"].direction, search)
