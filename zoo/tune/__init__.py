@@ -24,7 +24,7 @@ from typing import Any
 from zoo.tune.result import TuneResult
 
 # family -> "module:HyperModel class"
-HYPERMODELS = {"resnet": "zoo.tune.resnet:ResNetHyperModel"}
+HYPERMODELS = {"resnet": "zoo.tune.resnet:ResNetHyperModel", "lego": "zoo.tune.lego:LegoHyperModel"}
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
