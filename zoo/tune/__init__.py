@@ -24,7 +24,15 @@ from typing import Any
 from zoo.tune.result import TuneResult
 
 # family -> "module:HyperModel class"
-HYPERMODELS = {"resnet": "zoo.tune.resnet:ResNetHyperModel", "lego": "zoo.tune.lego:LegoHyperModel"}
+HYPERMODELS = {
+    "resnet": "zoo.tune.resnet:ResNetHyperModel",
+    "lego": "zoo.tune.lego:LegoHyperModel",
+    "seq2seq": "zoo.tune.seq2seq:Seq2SeqHyperModel",
+    "transformer": "zoo.tune.transformer:TransformerHyperModel",
+    "vae": "zoo.tune.vae:VAEHyperModel",
+    "gan": "zoo.tune.gan:GANHyperModel",
+    "aae": "zoo.tune.gan:AAEHyperModel",
+}
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
@@ -36,13 +44,13 @@ def _hypermodel(family: str, data) -> Any:
         if spec_family not in HYPERMODELS:
             raise ValueError(f"no search space for {family!r} yet; searchable families: {sorted(HYPERMODELS)}.")
         family = spec_family
-    import numpy as np
-
     module, _, name = HYPERMODELS[family].partition(":")
-    images, labels = data
-    images = np.asarray(images)
-    shape = images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)
-    return getattr(importlib.import_module(module), name)(int(np.max(labels)) + 1, shape)
+    return getattr(importlib.import_module(module), name).for_data(data)
+
+
+def _split(data) -> tuple[Any, Any]:
+    """``(x, y)`` pairs pass through; a bare array (images for a VAE or GAN) has no ``y``."""
+    return (data[0], data[1]) if isinstance(data, (tuple, list)) and len(data) == 2 else (data, None)
 
 
 def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = "random", max_trials: int = 10,
@@ -50,17 +58,26 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
          strategy: Any = None, overwrite: bool = False, seed: int = 0, **search_kwargs: Any) -> TuneResult:
     """Search the family's architecture space; ``search_kwargs`` go to ``tuner.search`` (``epochs``...).
 
-    ``train_data`` and ``validation_data`` are ``(images, labels)`` arrays. ``objective`` defaults
-    to ``val_accuracy`` with validation data, ``accuracy`` without. Raises ``RuntimeError`` when
-    every trial failed (KerasTuner itself only logs that).
+    ``train_data`` and ``validation_data``: ``(images, labels)`` for classifiers, ``(sources, targets)``
+    string lists for sequence models, images for generative models. ``objective`` defaults to the
+    family's (``val_accuracy``, ``val_exact_match``, ``val_elbo``, ``fid_mnist``...). Raises
+    ``RuntimeError`` when every trial failed (KerasTuner itself only logs that).
     """
     import keras_tuner
 
     if tuner not in TUNERS:
         raise ValueError(f"tuner must be one of {tuple(TUNERS)}; got {tuner!r}.")
     hypermodel = _hypermodel(family_or_name, train_data)
-    objective = objective or ("val_accuracy" if validation_data is not None else "accuracy")
-    options = dict(objective=keras_tuner.Objective(objective, "min" if "loss" in objective else "max"),
+    if validation_data is None and hypermodel.NEEDS_VALIDATION:
+        raise ValueError(f"{family_or_name}'s objective {hypermodel.OBJECTIVE[0]} is measured on validation_data; "
+                         "pass it.")
+    if objective is None:
+        objective, direction = hypermodel.OBJECTIVE
+        if validation_data is None:
+            objective = objective.removeprefix("val_")  # e.g. accuracy on the training data
+    else:
+        direction = "min" if "loss" in objective or "fid" in objective else "max"
+    options = dict(objective=keras_tuner.Objective(objective, direction),
                    directory=directory, project_name=project_name or family_or_name, overwrite=overwrite,
                    seed=seed)
     if tuner == "hyperband":
@@ -72,7 +89,9 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
 
         options["distribution_strategy"] = distribute.strategy(strategy)
     search = getattr(keras_tuner, TUNERS[tuner])(hypermodel, **options)
-    x, y = train_data
+    x, y = _split(train_data)
+    if validation_data is not None and not isinstance(validation_data, (tuple, list)):
+        validation_data = (validation_data,)  # images only (generative models): Keras wants a tuple
     search.search(x, y, validation_data=validation_data, **search_kwargs)
     trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, -(t.score or 0.0)
                                                                   if options["objective"].direction == "max"

@@ -1,4 +1,4 @@
-"""What every hypermodel shares: the searched optimiser and learning rate."""
+"""What every hypermodel shares: the searched optimiser and learning rate, reading the data's shape."""
 
 from __future__ import annotations
 
@@ -14,3 +14,25 @@ def compile_with_searched_optimizer(model: keras.Model, hp: keras_tuner.HyperPar
     learning_rate = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=1e-3)
     model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate), **compile_kwargs)
     return model
+
+
+def classes_and_shape(data) -> tuple[int, tuple[int, int, int]]:
+    """``(images, labels)`` -> (number of classes, image shape with a channel axis)."""
+    import numpy as np
+
+    images, labels = data
+    images = np.asarray(images)
+    shape = images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)
+    return int(np.max(labels)) + 1, tuple(int(d) for d in shape)
+
+
+class ImageClassifierSpace(keras_tuner.HyperModel):
+    """Classifier spaces: built for the data's classes and image shape; scored on validation accuracy."""
+
+    OBJECTIVE = ("val_accuracy", "max")
+    NEEDS_VALIDATION = False
+
+    @classmethod
+    def for_data(cls, data):
+        num_classes, shape = classes_and_shape(data)
+        return cls(num_classes, shape)

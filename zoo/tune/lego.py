@@ -12,10 +12,10 @@ from typing import Any
 
 import keras_tuner
 
-from zoo.tune.common import compile_with_searched_optimizer
+from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
 
 
-class LegoHyperModel(keras_tuner.HyperModel):
+class LegoHyperModel(ImageClassifierSpace):
     def __init__(self, num_classes: int, input_shape: tuple[int, int, int], *, max_blocks: int = 5,
                  widths: tuple[int, ...] = (16, 32, 64, 128), name: str = "lego", **kwargs: Any):
         super().__init__(name=name, **kwargs)

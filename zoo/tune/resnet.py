@@ -10,10 +10,10 @@ from typing import Any
 
 import keras_tuner
 
-from zoo.tune.common import compile_with_searched_optimizer
+from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
 
 
-class ResNetHyperModel(keras_tuner.HyperModel):
+class ResNetHyperModel(ImageClassifierSpace):
     """``num_classes`` and ``input_shape`` are fixed by the data; everything else is searched."""
 
     def __init__(self, num_classes: int, input_shape: tuple[int, int, int], *, max_blocks: int = 3,
