@@ -28,7 +28,8 @@ def test_search_resumes_without_redoing_trials_then_reports_and_exports(tmp_path
         result.best_hyperparameters)
     model = result.best_model
     assert type(model).__name__ == "ImageClassifier" and model.num_classes == 3
-    assert model.predict(x[:4], verbose=0).shape == (4, 3)
+    assert model.predict(model.preprocess(x[:4]), verbose=0).shape == (4, 3)
+    assert model.preprocessing == "unit"  # trials train on preprocessed pixels, as finetune() does
     assert "COMPLETED" in result.table()
 
     finished = {p: p.stat().st_mtime_ns for p in pathlib.Path(tmp_path, "resnet").glob("trial_*/trial.json")}

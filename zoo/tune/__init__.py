@@ -9,7 +9,7 @@ and KerasTuner's oracle continues where it stopped, without redoing finished tri
 >>> x, y = np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1)), np.arange(32) % 2
 >>> result = zoo.tune("resnet", (x, y), (x, y), max_trials=1, epochs=1, directory="/tmp/zoo-tune-doc",
 ...                   overwrite=True, verbose=0)
->>> result.best_model.predict(x[:2], verbose=0).shape
+>>> result.best_model.predict(result.best_model.preprocess(x[:2]), verbose=0).shape
 (2, 2)
 """
 

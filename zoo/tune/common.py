@@ -36,3 +36,11 @@ class ImageClassifierSpace(keras_tuner.HyperModel):
     def for_data(cls, data):
         num_classes, shape = classes_and_shape(data)
         return cls(num_classes, shape)
+
+    def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
+        """Raw images (0-255) in, like every zoo classifier: ``model.preprocess`` them for the network."""
+        import numpy as np
+
+        if validation_data is not None:
+            validation_data = (np.asarray(model.preprocess(validation_data[0])), *validation_data[1:])
+        return model.fit(np.asarray(model.preprocess(x)), y, validation_data=validation_data, **kwargs)
