@@ -93,9 +93,15 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     if validation_data is not None and not isinstance(validation_data, (tuple, list)):
         validation_data = (validation_data,)  # images only (generative models): Keras wants a tuple
     search.search(x, y, validation_data=validation_data, **search_kwargs)
-    trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, -(t.score or 0.0)
-                                                                  if options["objective"].direction == "max"
-                                                                  else (t.score or 0.0)))
+    from keras_tuner.src.distribute import utils as distributed
+
+    if distributed.has_chief_oracle() and not distributed.is_chief_oracle():
+        # A worker of a distributed sweep: the chief holds the trials; ask it for the finished ones.
+        trials = search.oracle.get_best_trials(num_trials=10**6)
+    else:
+        trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, -(t.score or 0.0)
+                                                                      if options["objective"].direction == "max"
+                                                                      else (t.score or 0.0)))
     table = [{"trial_id": t.trial_id, "status": t.status, "score": t.score, "hyperparameters": dict(t.hyperparameters.values)}
              for t in trials]
     if not any(t["status"] == "COMPLETED" for t in table):
