@@ -84,3 +84,24 @@ def test_a_chief_and_two_workers_share_one_search(tmp_path):
     assert len(trials) == 4 and all(status == "COMPLETED" for _, status in trials)
     # The chief only serves the oracle: the four trials were trained by the workers, into the shared directory.
     assert statuses(tmp_path) == {f"trial_{i}": "COMPLETED" for i in range(4)}
+
+
+MIRRORED = """
+import json, numpy as np, zoo, zoo.distribute
+zoo.distribute.cpu_devices(2)
+import sys
+rng = np.random.default_rng(0)
+x = rng.integers(0, 100, (32, 16, 16, 1)).astype("float32"); y = np.arange(32) % 2
+result = zoo.tune("resnet", (x, y), (x[:16], y[:16]), max_trials=1, epochs=1, batch_size=16, strategy="mirrored:2",
+                  directory=sys.argv[1], verbose=0)
+print(json.dumps({"replicas": result.tuner.distribution_strategy.num_replicas_in_sync,
+                  "status": result.trials[0]["status"], "score": result.trials[0]["score"]}))
+"""
+
+
+def test_every_trial_can_train_under_a_strategy(tmp_path):
+    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(MIRRORED), str(tmp_path)], capture_output=True,
+                               text=True, env=ENV, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["replicas"] == 2 and result["status"] == "COMPLETED" and 0 <= result["score"] <= 1
