@@ -99,13 +99,11 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
         # A worker of a distributed sweep: the chief holds the trials; ask it for the finished ones.
         trials = search.oracle.get_best_trials(num_trials=10**6)
     else:
-        trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, -(t.score or 0.0)
-                                                                      if options["objective"].direction == "max"
-                                                                      else (t.score or 0.0)))
+        sign = -1.0 if direction == "max" else 1.0  # best first; unscored (failed) trials last
+        trials = sorted(search.oracle.trials.values(), key=lambda t: (t.score is None, sign * (t.score or 0.0)))
     table = [{"trial_id": t.trial_id, "status": t.status, "score": t.score, "hyperparameters": dict(t.hyperparameters.values)}
              for t in trials]
     if not any(t["status"] == "COMPLETED" for t in table):
         raise RuntimeError(f"every one of {len(table)} trials failed; KerasTuner's log above says why "
                            "(a missing `tensorboard` package fails every trial).")
-    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, objective,
-                      options["objective"].direction, search)
+    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, objective, direction, search)
