@@ -41,13 +41,14 @@ STEMS = ("imagenet", "cifar")
 
 
 class _Layout:
-    def __init__(self, variant: str):
+    def __init__(self, variant: str, bn_momentum: float = 0.99):
         if variant not in VARIANTS:
             raise ValueError(f"resnet: variant must be one of {sorted(VARIANTS)}, got {variant!r}.")
         knobs = VARIANTS[variant]
         self.stride_on_3x3: bool = knobs["stride_on_3x3"]
         self.conv_bias: bool = knobs["conv_bias"]
         self.bn_epsilon: float = knobs["bn_epsilon"]
+        self.bn_momentum = bn_momentum
 
     def conv(self, x, filters: int, kernel: int, stride: int, name: str):
         if kernel > 1 and stride > 1:
@@ -60,7 +61,7 @@ class _Layout:
         )(x)
 
     def bn(self, x, name: str):
-        return layers.BatchNormalization(axis=-1, epsilon=self.bn_epsilon, name=name)(x)
+        return layers.BatchNormalization(axis=-1, epsilon=self.bn_epsilon, momentum=self.bn_momentum, name=name)(x)
 
 
 def _basic_block(x, layout: _Layout, filters: int, stride: int, name: str):
@@ -128,6 +129,7 @@ def build_resnet(
     blocks_per_stage: Sequence[int] | None = None,
     block: str | None = None,
     dropout: float = 0.0,
+    bn_momentum: float = 0.99,
     classifier_activation: str | None = "softmax",
     name: str | None = None,
 ) -> keras.Model:
@@ -135,7 +137,8 @@ def build_resnet(
 
     ``blocks_per_stage`` (four block counts) and ``block`` (``"basic"`` or ``"bottleneck"``)
     override what ``depth`` implies, for searched architectures; ``dropout`` sits before the
-    classifier.
+    classifier; ``bn_momentum`` (Keras' 0.99 by default) is lowered by the search space, whose
+    short trials would otherwise be judged on unsettled BatchNorm statistics.
 
     >>> model = build_resnet(18, variant="v1.5", num_classes=10, input_shape=(32, 32, 3))
     >>> model.output_shape
@@ -150,7 +153,7 @@ def build_resnet(
         raise ValueError(f"{model_name}: base_width must be a positive integer, got {base_width!r}.")
     check_num_classes(model_name, num_classes)
     check_pooling(model_name, pooling)
-    layout = _Layout(variant)
+    layout = _Layout(variant, bn_momentum)
     inputs = image_input(model_name, input_shape, min_size=1)
 
     stages = tuple(blocks_per_stage) if blocks_per_stage is not None else BLOCKS_PER_STAGE[depth]

@@ -33,5 +33,6 @@ class ResNetHyperModel(ImageClassifierSpace):
             base_width=hp.Choice("base_width", list(self.widths)),
             stem=hp.Choice("stem", ["cifar", "imagenet"], default="cifar" if small else "imagenet"),
             dropout=hp.Float("dropout", 0.0, 0.5, step=0.1),
+            bn_momentum=0.9,  # short trials: see zoo/models/lego_cnn.py
         )
         return compile_with_searched_optimizer(model, hp)
