@@ -73,6 +73,8 @@ def test_unknown_family_and_tuner_are_refused():
     x, y = bars(8)
     with pytest.raises(ValueError, match="no search space for 'pix2pix' yet"):
         zoo.tune("pix2pix", (x, y))
+    with pytest.raises(ValueError, match="no search space for 'cgan' yet"):
+        zoo.tune("cgan", (x, y))
     with pytest.raises(ValueError, match="tuner must be one of"):
         zoo.tune("resnet", (x, y), tuner="grid")
 

@@ -36,7 +36,14 @@ HYPERMODELS = {
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
+# Models whose family has a space that would search another model.
+NOT_SEARCHED = {"cgan": "the gan space searches the unconditional dcgan"}
+
+
 def _hypermodel(family: str, data) -> Any:
+    if family in NOT_SEARCHED:
+        raise ValueError(f"no search space for {family!r} yet ({NOT_SEARCHED[family]}); "
+                         f"searchable: {sorted(HYPERMODELS)} and the models of those families.")
     if family not in HYPERMODELS:
         from zoo import registry
 
