@@ -96,3 +96,12 @@ def test_cli_tune_prints_the_table_and_writes_the_report(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "zoo.cli", "tune", "resnet", "--data", str(tmp_path / "bad.npz")],
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 2 and "needs arrays x_train and y_train" in completed.stderr
+
+
+def test_bayesian_and_hyperband_tuners_run(tmp_path):
+    x, y = bars(24, classes=2)
+    for tuner in ("bayesian", "hyperband"):  # hyperband: epochs is its max_epochs
+        result = zoo.tune("lego_cnn", (x, y), (x, y), tuner=tuner, max_trials=2, epochs=2, batch_size=12,
+                          directory=str(tmp_path / tuner), verbose=0)
+        assert len(result.trials) >= 2 and all(t["status"] == "COMPLETED" for t in result.trials), tuner
+        assert type(result.tuner).__name__ == {"bayesian": "BayesianOptimization", "hyperband": "Hyperband"}[tuner]
