@@ -29,7 +29,7 @@ LOSSES = ("bce", "wgan-gp")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GAN(generative.GenerativeTask):
+class GAN(generative.AdversarialPair):
     METRICS = ("d_loss", "g_loss")
 
     def build_networks(self, config: dict[str, Any]) -> None:
@@ -50,19 +50,6 @@ class GAN(generative.GenerativeTask):
             image_shape=config["image_shape"], base_filters=base, num_classes=self.num_classes,
             norm="layer" if self.loss_kind == "wgan-gp" else "batch",
         )
-
-    def call(self, inputs, training=None):
-        return self.generator(inputs, training=training)
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Two optimizers (defaults: Adam 2e-4, beta_1 0.5, as in the DCGAN paper), built in the strategy's scope."""
-        self.compile_optimizers({
-            "d_optimizer": (d_optimizer, generative.gan_adam, self.discriminator.trainable_variables),
-            "g_optimizer": (g_optimizer, generative.gan_adam, self.generator.trainable_variables),
-        }, main="g_optimizer", **kwargs)
-
-    def weight_layers(self) -> list:
-        return self.generator.layers + self.discriminator.layers
 
     # --- training ---------------------------------------------------------------------------------
 

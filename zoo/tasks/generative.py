@@ -1,4 +1,4 @@
-"""What the generative tasks share: the task base class, pixel scaling, PNG grids, a per-epoch grid callback."""
+"""What the generative tasks share: their base classes, pixel scaling, PNG grids, a per-epoch grid callback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
+from zoo.tasks.base import SpecTask
 
 
 def gan_adam() -> keras.optimizers.Optimizer:
@@ -18,29 +18,16 @@ def gan_adam() -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
-class GenerativeTask(keras.Model):
-    """Plumbing every generative task shares: the registry spec and build config, the weights
-    tag, ``keras.metrics.Mean`` trackers named by ``METRICS``, and a config that rebuilds the
-    task through the same constructor (so ``.keras`` files reload). Subclasses build their
-    networks in ``build_networks`` and list their layers in ``weight_layers``.
-    """
+class GenerativeTask(SpecTask):
+    """A task over images: the build config's ``image_shape`` is a tuple, and subclasses build
+    their networks in ``build_networks`` and list their layers in ``weight_layers``."""
 
-    METRICS: tuple[str, ...] = ()
     DEFAULT_IMAGE_SHAPE = (28, 28, 1)
 
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        # ``preprocessing`` is accepted for the loader's uniform call; generative tasks take raw pixels.
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        config = dict(self.spec.config if build_config is None else build_config)
-        config["image_shape"] = tuple(config.get("image_shape", self.DEFAULT_IMAGE_SHAPE))
-        self.build_config = config
-        self.weights_tag = weights_tag
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.METRICS}
-        self.build_networks(config)
+    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(model_name, build_config, **kwargs)
+        self.build_config["image_shape"] = tuple(self.build_config.get("image_shape", self.DEFAULT_IMAGE_SHAPE))
+        self.build_networks(self.build_config)
         self.built = True
 
     def build_networks(self, config: dict[str, Any]) -> None:
@@ -48,10 +35,6 @@ class GenerativeTask(keras.Model):
 
     def weight_layers(self) -> list:
         raise NotImplementedError
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def track(self, **values) -> dict[str, Any]:
         """Update the trackers and return every metric's running mean (what ``train_step`` returns)."""
@@ -73,13 +56,22 @@ class GenerativeTask(keras.Model):
     def get_compile_config(self):
         return None  # several optimizers: compile() again after loading
 
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+class AdversarialPair(GenerativeTask):
+    """A generator and a discriminator (``self.generator``, ``self.discriminator``), each with its optimizer."""
+
+    def call(self, inputs, training=None):
+        return self.generator(inputs, training=training)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Two optimizers (defaults: Adam 2e-4, beta_1 0.5, as in the DCGAN paper), built in the strategy's scope."""
+        self.compile_optimizers({
+            "d_optimizer": (d_optimizer, gan_adam, self.discriminator.trainable_variables),
+            "g_optimizer": (g_optimizer, gan_adam, self.generator.trainable_variables),
+        }, main="g_optimizer", **kwargs)
+
+    def weight_layers(self) -> list:
+        return self.generator.layers + self.discriminator.layers
 
 
 def replica_count() -> int:

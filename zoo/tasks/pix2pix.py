@@ -20,7 +20,7 @@ from zoo.tasks import generative
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Pix2Pix(generative.GenerativeTask):
+class Pix2Pix(generative.AdversarialPair):
     METRICS = ("d_loss", "g_loss", "l1")
     DEFAULT_IMAGE_SHAPE = (32, 32, 1)
 
@@ -30,18 +30,6 @@ class Pix2Pix(generative.GenerativeTask):
                      base_filters=int(config.get("base_filters", 64)))
         self.generator = networks.build_generator(**shape)
         self.discriminator = networks.build_discriminator(**shape)
-
-    def call(self, inputs, training=None):
-        return self.generator(inputs, training=training)
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        self.compile_optimizers({
-            "d_optimizer": (d_optimizer, generative.gan_adam, self.discriminator.trainable_variables),
-            "g_optimizer": (g_optimizer, generative.gan_adam, self.generator.trainable_variables),
-        }, main="g_optimizer", **kwargs)
-
-    def weight_layers(self) -> list:
-        return self.generator.layers + self.discriminator.layers
 
     def train_step(self, data):
         if isinstance(data, (tuple, list)) and len(data) == 1:

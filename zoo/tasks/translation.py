@@ -22,8 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import registry
 from zoo.tasks import decoding
+from zoo.tasks.base import SpecTask
 from zoo.text import END_ID, PAD_ID, START_ID, TextCodec
 
 # Build-config keys that describe text, not the network.
@@ -53,18 +53,11 @@ def vocabularies(sources: Iterable[str], targets: Iterable[str], *, tokens: str 
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Translator(keras.Model):
+class Translator(SpecTask):
     METRICS = ("loss", "token_accuracy")
 
-    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,
-                 preprocessing=None, **kwargs: Any):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        self.build_config = dict(self.spec.config if build_config is None else build_config)
-        self.weights_tag = weights_tag
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.METRICS}
+    def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(model_name, build_config, **kwargs)
         self.label_smoothing = 0.0
         self.network = None
         self.source_codec = self.target_codec = None
@@ -172,10 +165,6 @@ class Translator(keras.Model):
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.network is not None:  # built now, so a .keras file's optimizer state (Adam moments) loads too
             self.optimizer.build(self.network.trainable_variables)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def _token_terms(self, data, training: bool):
         (source, target_in), target_out = data
@@ -326,13 +315,3 @@ class Translator(keras.Model):
         figure.savefig(path, dpi=120)
         plt.close(figure)
         return path
-
-    # --- saving ----------------------------------------------------------------------------------
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "model_name": self.model_name,
-                "build_config": self.build_config, "weights_tag": self.weights_tag}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
