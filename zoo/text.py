@@ -31,6 +31,12 @@ WORD_PATTERN = r"[^\W_]+|[^\w\s]|_"
 ASCII = tuple(string.printable[:95])
 
 
+def split_text(text: str, level: str, lowercase: bool = False) -> list[str]:
+    """Characters, or words and single punctuation marks (what the TensorFlow side splits too)."""
+    text = text.lower() if lowercase else text
+    return list(text) if level == "char" else re.findall(WORD_PATTERN, text, re.ASCII)  # RE2: \w is ASCII
+
+
 class TextCodec:
     def __init__(self, vocabulary: Sequence[str] | None = None, *, level: str = "char", lowercase: bool = False):
         if level not in LEVELS:
@@ -52,9 +58,8 @@ class TextCodec:
                    max_tokens: int | None = None, min_count: int = 1) -> "TextCodec":
         """The vocabulary of ``texts``: most frequent tokens first (ties alphabetical)."""
         counts: dict[str, int] = {}
-        probe = cls(["x"], level=level, lowercase=lowercase) if level == "word" else cls(level=level, lowercase=lowercase)
         for text in texts:
-            for token in probe.split(text):
+            for token in split_text(text, level, lowercase):
                 counts[token] = counts.get(token, 0) + 1
         ranked = sorted((token for token, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
         return cls(ranked[:max_tokens], level=level, lowercase=lowercase)
@@ -70,8 +75,7 @@ class TextCodec:
     # --- Python side ---------------------------------------------------------------------------
 
     def split(self, text: str) -> list[str]:
-        text = text.lower() if self.lowercase else text
-        return list(text) if self.level == "char" else re.findall(WORD_PATTERN, text, re.ASCII)  # RE2: \w is ASCII
+        return split_text(text, self.level, self.lowercase)
 
     def ids(self, text: str) -> list[int]:
         return [self._ids.get(token, UNKNOWN_ID) for token in self.split(text)]

@@ -9,14 +9,16 @@ weights entries carry it. Needs the ``sentencepiece`` package.
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from zoo.text import END_ID, PAD_ID, SPECIALS, START_ID, UNKNOWN_ID
+from zoo.text import END_ID, SPECIALS, START_ID, TextCodec
 
 
-class SentencePieceCodec:
+class SentencePieceCodec(TextCodec):
+    """Overrides how text is split, joined and encoded; ids, token strings and decoding are ``TextCodec``'s."""
+
     level = "sentencepiece"
     lowercase = False
 
@@ -36,32 +38,13 @@ class SentencePieceCodec:
     def get_config(self) -> dict[str, Any]:
         return {"vocabulary": self.tokens[len(SPECIALS):], "level": self.level, "model": self.model}
 
-    def __len__(self) -> int:
-        return len(self.tokens)
-
     def split(self, text: str) -> list[str]:
         return self.processor.encode(text, out_type=str)
 
-    def ids(self, text: str) -> list[int]:
-        return [self._ids.get(piece, UNKNOWN_ID) for piece in self.split(text)]
-
-    def token_strings(self, ids: Iterable[int]) -> list[str]:
-        return [self.tokens[int(i)] for i in ids]
-
-    def decode(self, ids) -> list[str]:
-        texts = []
-        for row in ids:
-            pieces = []
-            for index in row:
-                index = int(index)
-                if index == END_ID:
-                    break
-                if index not in (PAD_ID, START_ID):
-                    pieces.append(self.tokens[index])
-            # Pieces this model does not know (a shared vocabulary holds both languages') keep their
-            # word-boundary marks; turn them into spaces, as transformers' MarianTokenizer does.
-            texts.append(self.processor.decode_pieces(pieces).replace("\u2581", " ").strip())
-        return texts
+    def join(self, pieces: list[str]) -> str:
+        # Pieces this model does not know (a shared vocabulary holds both languages') keep their
+        # word-boundary marks; turn them into spaces, as transformers' MarianTokenizer does.
+        return self.processor.decode_pieces(pieces).replace("\u2581", " ").strip()
 
     def encode(self, texts, *, start: bool = False, end: bool = False, length: int | None = None):
         """Strings -> int32 ids (batch, tokens), padded with 0; runs in Python (wrapped for tf.data)."""
