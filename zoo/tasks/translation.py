@@ -292,16 +292,13 @@ class Translator(SpecTask):
 
     def attention_map(self, text: str, path: str | Path, target: str | None = None) -> Path:
         """Write a PNG heatmap of ``attention(text, target)``, source tokens across, output tokens down."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from zoo import plots
 
         target = self.translate([text])[0] if target is None else target
         matrix = self.attention(text, target)
         rows, columns = self.attention_tokens(text, target)
         shown = lambda tokens: ["␣" if t == " " else t for t in tokens]  # noqa: E731  (spaces visible)
-        figure, axes = plt.subplots(figsize=(max(4.0, 0.32 * len(columns) + 1.5), max(3.0, 0.32 * len(rows) + 1.5)))
+        figure, axes = plots.subplots(figsize=(max(4.0, 0.32 * len(columns) + 1.5), max(3.0, 0.32 * len(rows) + 1.5)))
         image = axes.imshow(matrix, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
         axes.set_xticks(range(len(columns)), shown(columns), rotation=90)
         axes.set_yticks(range(len(rows)), shown(rows))
@@ -309,9 +306,4 @@ class Translator(SpecTask):
         axes.set_ylabel("output")
         axes.set_title(f"{self.model_name}: {text!r} -> {target!r}", fontsize=9)
         figure.colorbar(image, ax=axes, fraction=0.04)
-        figure.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=120)
-        plt.close(figure)
-        return path
+        return plots.save(figure, path, dpi=120)

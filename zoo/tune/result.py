@@ -33,27 +33,19 @@ class TuneResult:
 
     def plot(self, path: str | Path) -> Path:
         """A PNG: the objective of every trial in the order they ran, and the best so far."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from zoo import plots
 
         ran = sorted((t for t in self.trials if t["score"] is not None), key=lambda t: int(t["trial_id"]))
         scores = [t["score"] for t in ran]
         pick = max if self.direction == "max" else min
         best = [pick(scores[: i + 1]) for i in range(len(scores))]
-        figure, axes = plt.subplots(figsize=(7, 4))
+        figure, axes = plots.subplots(figsize=(7, 4))
         axes.plot(range(len(scores)), scores, "o", label="trial")
         axes.step(range(len(best)), best, where="post", label="best so far")
         axes.set(xlabel="trial (in the order run)", ylabel=self.objective,
                  title=f"{len(self.trials)} trials; best {self.objective} {pick(scores):.4f}" if scores else "no scores")
         axes.legend()
-        figure.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=100)
-        plt.close(figure)
-        return path
+        return plots.save(figure, path)
 
     def export(self, directory: str | Path, tag: str = "searched") -> Path:
         """Write ``directory/model.keras``, the weights as a zoo weights file, and ``manifest.json``
