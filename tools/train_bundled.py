@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import pathlib
 import sys
@@ -54,7 +53,7 @@ def train(epochs: int, out: pathlib.Path):
     import tensorflow as tf
 
     import zoo
-    from zoo.hub.layer_weights import save_layer_weights
+    from zoo.hub.layer_weights import save_model_weights
     from zoo.train import data as data_lib
 
     keras.utils.set_random_seed(SEED)
@@ -72,12 +71,7 @@ def train(epochs: int, out: pathlib.Path):
     seconds = time.perf_counter() - start
     float32_accuracy = accuracy(model, x_test, y_test)
 
-    weights = {
-        layer.name: [np.asarray(w, dtype=np.float16) for w in layer.get_weights()]
-        for layer in model.network.layers
-        if layer.weights
-    }
-    save_layer_weights(weights, out)
+    save_model_weights(model, out, "float16")
     return float32_accuracy, seconds, (x_test, y_test)
 
 
@@ -114,14 +108,9 @@ def main() -> None:
         return
 
     import zoo
-    from zoo import manifest
+    from tools import bundled
 
-    manifest_path = ROOT / "weights_manifest.json"
-    document = json.loads(manifest_path.read_text())
-    record = document["models"].setdefault(MODEL, {"default": None, "tags": {}})
-    record["tags"][TAG] = entry
-    manifest_path.write_text(json.dumps(document, indent=2) + "\n")
-    manifest._load.cache_clear()
+    bundled.record(MODEL, TAG, entry, default=False)  # resnet18's default stays the ImageNet weights
 
     bundled_accuracy = accuracy(zoo.load(f"{MODEL}.{TAG}"), x_test, y_test)
     entry["metrics"] = {
@@ -129,7 +118,7 @@ def main() -> None:
         "mnist_heldout_top1_float32": round(float32_accuracy, 4),
         "source": f"measured by `{COMMAND}` on the 1,000 held-out digits",
     }
-    manifest_path.write_text(json.dumps(document, indent=2) + "\n")
+    bundled.record(MODEL, TAG, entry, default=False)
     print(
         f"{MODEL}.{TAG}: {args.epochs} epochs in {seconds:.0f}s; held-out accuracy {bundled_accuracy:.4f} "
         f"(float16 file), {float32_accuracy:.4f} (float32); {out.stat().st_size / 1e6:.2f} MB, sha256 {sha256}"

@@ -12,8 +12,6 @@ float16 file as shipped. Weights are stored as float16.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import pathlib
 import sys
 import time
@@ -21,7 +19,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+from tools import bundled  # noqa: E402
 
 SEED = 0
 TEXT = {"tokens": "char", "lowercase": True, "max_output_length": 16}
@@ -57,43 +55,26 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     args = parser.parse_args()
     smoke = args.epochs is not None
+    import zoo
     from zoo.datasets import dates
-    from zoo.hub.layer_weights import save_layer_weights
 
     train_pairs, test_pairs = dates.splits(20_000, 2_000, seed=SEED)
-    manifest_path = ROOT / "weights_manifest.json"
     for name in args.names:
         epochs = args.epochs or RUNS[name]["epochs"]
         model, seconds = train(name, epochs, train_pairs, test_pairs)
-        out = pathlib.Path(f"/tmp/zoo-{name}-dates.h5") if smoke else ROOT / "zoo" / "weights" / f"{name}_dates.h5"
-        weights = {layer.name: [np.asarray(w, np.float16) for w in layer.get_weights()]
-                   for layer in model.weight_layers() if layer.weights}
-        save_layer_weights(weights, out)
+        out = bundled.save_float16(model, name, "dates", smoke)
         if smoke:
             print(f"{name}: {epochs} epochs in {seconds:.0f}s; exact match {model.exact_match(*test_pairs):.4f}")
             continue
-        config = dict(model.build_config)  # the run's configuration with the vocabularies learnt from the data
-        entry = {
-            "source": {"bundled": f"weights/{name}_dates.h5"},
-            "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-            "format": "zoo_layer_weights",
-            "config": config,
-            "license": "Apache-2.0 (trained by zoo on data zoo generates: zoo.datasets.dates)",
-            "training": {
+        entry = bundled.entry(
+            out, config=dict(model.build_config),  # the run's configuration with the vocabularies learnt from the data
+            license="Apache-2.0 (trained by zoo on data zoo generates: zoo.datasets.dates)",
+            training={
                 "data": "zoo.datasets.dates.splits(20_000, 2_000, seed=0): 20,000 written dates -> ISO 8601",
                 "recipe": f"{epochs} epochs, batch {BATCH}, Adam {RUNS[name]['learning_rate']}, masked cross-entropy",
                 "command": COMMAND, "seconds": round(seconds, 1),
-            },
-            "metrics": {},
-            "notes": "Stored as float16; restored to float32 when loaded. Metrics are measured on the float16 file.",
-        }
-        document = json.loads(manifest_path.read_text())
-        document["models"][name] = {"default": "dates", "tags": {"dates": entry}}
-        manifest_path.write_text(json.dumps(document, indent=2) + "\n")
-        import zoo
-        from zoo import manifest
-
-        manifest._load.cache_clear()
+            })
+        bundled.record(name, "dates", entry)
         shipped = zoo.load(f"{name}.dates")
         started = time.time()
         exact = shipped.exact_match(*test_pairs)
@@ -102,11 +83,10 @@ def main() -> None:
             "dates_heldout_exact_match_beam4": round(shipped.exact_match(*test_pairs, method="beam"), 4),
             "source": f"measured by `{COMMAND}` on the 2,000 held-out pairs (greedy; and beam search, 4 beams)",
         }
-        manifest_path.write_text(json.dumps(document, indent=2) + "\n")
+        bundled.record(name, "dates", entry)
         shipped.attention_map("Wednesday, March 3, 2021", ROOT / "docs" / f"{name}_dates_attention.png")
         print(f"{name}.dates: {epochs} epochs in {seconds:.0f}s; {entry['metrics']} "
               f"(greedy on 2,000 in {time.time() - started:.1f}s)")
-
 
 if __name__ == "__main__":
     main()

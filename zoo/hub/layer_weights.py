@@ -40,6 +40,18 @@ def save_layer_weights(weights: LayerWeights, path: Path) -> None:
         raise
 
 
+def save_model_weights(model, path: Path, dtype=None) -> Path:
+    """Every weighted layer of a zoo model as a zoo weights file (``dtype="float16"`` halves it):
+    a task's ``weight_layers()``, else its network's layers, else its own."""
+    if hasattr(model, "weight_layers"):
+        layers = model.weight_layers()
+    else:
+        layers = getattr(model, "network", model).layers
+    save_layer_weights({layer.name: [np.asarray(w, dtype) for w in layer.get_weights()]
+                        for layer in layers if layer.weights}, Path(path))
+    return Path(path)
+
+
 def read_layer_weights(path: Path) -> LayerWeights:
     with h5py.File(path, "r") as handle:
         if handle.attrs.get("format") != FILE_FORMAT:

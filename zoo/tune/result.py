@@ -51,18 +51,13 @@ class TuneResult:
         """Write ``directory/model.keras``, the weights as a zoo weights file, and ``manifest.json``
         whose entry makes the searched architecture loadable: ``ZOO_MANIFEST=directory/manifest.json``,
         then ``zoo.load(f"{name}.{tag}")``. Returns the manifest's path."""
-        import numpy as np
-
-        from zoo.hub.layer_weights import save_layer_weights
+        from zoo.hub.layer_weights import save_model_weights
 
         model = self.best_model
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         model.save(directory / "model.keras")
-        layers = model.weight_layers() if hasattr(model, "weight_layers") else model.network.layers
-        weights_file = directory / f"{model.model_name}_{tag}.h5"
-        save_layer_weights({layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in layers
-                            if layer.weights}, weights_file)
+        weights_file = save_model_weights(model, directory / f"{model.model_name}_{tag}.h5")
         entry = {
             "source": {"bundled": weights_file.name},
             "sha256": hashlib.sha256(weights_file.read_bytes()).hexdigest(),
