@@ -31,6 +31,11 @@ class ImageClassifierSpace(keras_tuner.HyperModel):
 
     OBJECTIVE = ("val_accuracy", "max")
     NEEDS_VALIDATION = False
+    NAME = ""
+
+    def __init__(self, num_classes: int, input_shape: tuple[int, int, int], **kwargs):
+        super().__init__(name=self.NAME, **kwargs)
+        self.num_classes, self.input_shape = num_classes, tuple(input_shape)
 
     @classmethod
     def for_data(cls, data):

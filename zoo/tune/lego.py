@@ -8,28 +8,24 @@ tens of thousands of architectures); here each block decides. Every trial is
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras_tuner
 
 from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
 
 
 class LegoHyperModel(ImageClassifierSpace):
-    def __init__(self, num_classes: int, input_shape: tuple[int, int, int], *, max_blocks: int = 5,
-                 widths: tuple[int, ...] = (16, 32, 64, 128), name: str = "lego", **kwargs: Any):
-        super().__init__(name=name, **kwargs)
-        self.num_classes, self.input_shape = num_classes, tuple(input_shape)
-        self.max_blocks, self.widths = max_blocks, widths
+    NAME = "lego"
+    MAX_BLOCKS = 5
+    WIDTHS = (16, 32, 64, 128)
 
     def build(self, hp: keras_tuner.HyperParameters):
         import zoo
 
-        count = hp.Int("blocks", 2, self.max_blocks)
+        count = hp.Int("blocks", 2, self.MAX_BLOCKS)
         blocks = []
-        for i in range(self.max_blocks):
+        for i in range(self.MAX_BLOCKS):
             # Every block's choices exist in every trial (the oracle sees one fixed space); unused ones are ignored.
-            block = {"filters": hp.Choice(f"block{i + 1}_filters", list(self.widths)),
+            block = {"filters": hp.Choice(f"block{i + 1}_filters", list(self.WIDTHS)),
                      "kernel": hp.Choice(f"block{i + 1}_kernel", [3, 5]),
                      "pool": hp.Boolean(f"block{i + 1}_pool", default=True),
                      "mlpconv": hp.Int(f"block{i + 1}_mlpconv", 0, 2),

@@ -6,8 +6,6 @@ so the best trial is an ordinary zoo ``ImageClassifier``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras_tuner
 
 from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
@@ -16,11 +14,9 @@ from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimize
 class ResNetHyperModel(ImageClassifierSpace):
     """``num_classes`` and ``input_shape`` are fixed by the data; everything else is searched."""
 
-    def __init__(self, num_classes: int, input_shape: tuple[int, int, int], *, max_blocks: int = 3,
-                 widths: tuple[int, ...] = (8, 16, 32, 64), name: str = "resnet", **kwargs: Any):
-        super().__init__(name=name, **kwargs)
-        self.num_classes, self.input_shape = num_classes, tuple(input_shape)
-        self.max_blocks, self.widths = max_blocks, widths
+    NAME = "resnet"
+    MAX_BLOCKS = 3  # per stage
+    WIDTHS = (8, 16, 32, 64)
 
     def build(self, hp: keras_tuner.HyperParameters):
         import zoo
@@ -28,9 +24,9 @@ class ResNetHyperModel(ImageClassifierSpace):
         small = min(self.input_shape[:2]) < 64  # a 7x7/2 stem and max pool would leave nothing of small images
         model = zoo.create(
             "resnet18", num_classes=self.num_classes, input_shape=self.input_shape,
-            blocks_per_stage=[hp.Int(f"stage{i + 1}_blocks", 1, self.max_blocks) for i in range(4)],
+            blocks_per_stage=[hp.Int(f"stage{i + 1}_blocks", 1, self.MAX_BLOCKS) for i in range(4)],
             block=hp.Choice("block", ["basic", "bottleneck"]),
-            base_width=hp.Choice("base_width", list(self.widths)),
+            base_width=hp.Choice("base_width", list(self.WIDTHS)),
             stem=hp.Choice("stem", ["cifar", "imagenet"], default="cifar" if small else "imagenet"),
             dropout=hp.Float("dropout", 0.0, 0.5, step=0.1),
             bn_momentum=0.9,  # short trials: see zoo/models/lego_cnn.py
