@@ -167,7 +167,19 @@ def test_zoo_load_fetches_a_marian_repo_from_a_local_hub_and_translates_like_tra
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
     assert zoo.load("transformer.tiny").translate(texts, max_length=10) == expected
-    if weights_file == "model.safetensors":  # once is enough: the SentencePiece models travel in .keras files
+    if weights_file == "model.safetensors":  # once is enough for what follows
+        # `zoo mirror` copies every file of the entry; a machine with only that mirror loads it.
+        from zoo import hub
+
+        spec_entry = zoo.info("transformer")["weights"]["tiny"]
+        copied = hub.mirror("transformer", "tiny", spec_entry, zoo_env / "mirror")
+        assert sorted(p.name for p in copied) == sorted(["config.json", "vocab.json", "source.spm", "target.spm",
+                                                          weights_file])
+        monkeypatch.setenv("ZOO_MIRROR", str(zoo_env / "mirror"))
+        monkeypatch.setenv("ZOO_CACHE", str(zoo_env / "fresh-cache"))
+        monkeypatch.setenv("HF_HOME", str(zoo_env / "fresh-hf-home"))
+        assert zoo.load("transformer.tiny").translate(texts, max_length=10) == expected
+        # The SentencePiece models travel in .keras files.
         model.save(zoo_env / "marian.keras")
         assert zoo.load(str(zoo_env / "marian.keras")).translate(texts, max_length=10) == expected
         history = model.fit(texts, ["le chat", "un chien", "le parc"], batch_size=3, epochs=1, verbose=0)

@@ -106,12 +106,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     failures = 0
     for spec, tag, entry in _weights_targets(args.names, args.all_tags):
         try:
-            if entry["format"] == "marian":  # several files, converted at load time
-                from zoo.hub import marian
-
-                marian.fetch_files(spec.name, tag, entry)
-            else:
-                hub.pretrained_layer_weights(spec, tag, entry)
+            hub.download(spec, tag, entry)
             print(f"{spec.name}.{tag}: cached")
         except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError, zoo.WeightsMismatchError) as error:
             failures += 1
@@ -128,13 +123,8 @@ def cmd_mirror(args: argparse.Namespace) -> int:
         if "bundled" in entry["source"]:
             continue  # ships with zoo itself
         try:
-            if entry["format"] == "marian":  # each of its files, in the layout fetch looks for
-                from zoo.hub import marian
-
-                for part_tag, part in marian.parts(tag, entry).values():
-                    print(f"{spec.name}.{tag}: {hub.mirror_file(spec.name, part_tag, part, pathlib.Path(args.directory))}")
-                continue
-            print(f"{spec.name}.{tag}: {hub.mirror_file(spec.name, tag, entry, pathlib.Path(args.directory))}")
+            for path in hub.mirror(spec.name, tag, entry, pathlib.Path(args.directory)):
+                print(f"{spec.name}.{tag}: {path}")
         except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError) as error:
             failures += 1
             print(f"{spec.name}.{tag}: {error}", file=sys.stderr)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from zoo.hub.layer_weights import LayerWeights
     from zoo.registry import ModelSpec
 
-__all__ = ["WeightsIntegrityError", "WeightsMismatchError", "fetch", "pretrained_layer_weights"]
+__all__ = ["WeightsIntegrityError", "WeightsMismatchError", "download", "fetch", "mirror", "pretrained_layer_weights"]
 
 REMEDIES = (
     "To get these weights: run `zoo download {name}` on a machine with network access and copy "
@@ -121,3 +121,27 @@ def mirror_file(model: str, tag: str, entry: dict[str, Any], directory: Path) ->
     with cache.lock(model, tag):
         raw = fetch(model, tag, entry)
     return sources.copy_into(raw, Path(directory) / model / tag / sources.upstream_file_name(entry))
+
+
+def _parts(tag: str, entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The (tag, entry) of every file a weights entry is made of: one, or a Marian repo's several."""
+    if entry["format"] == "marian":
+        from zoo.hub import marian
+
+        return list(marian.parts(tag, entry).values())
+    return [(tag, entry)]
+
+
+def download(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> None:
+    """Fetch, verify and cache ``spec.name.tag`` (converted too, where zoo converts ahead of loading)."""
+    if entry["format"] == "marian":  # converted at load time, from several files
+        from zoo.hub import marian
+
+        marian.fetch_files(spec.name, tag, entry)
+    else:
+        pretrained_layer_weights(spec, tag, entry)
+
+
+def mirror(model: str, tag: str, entry: dict[str, Any], directory: Path) -> list[Path]:
+    """Copy every verified file of ``model.tag`` into a ZOO_MIRROR layout under ``directory``."""
+    return [mirror_file(model, part_tag, part, directory) for part_tag, part in _parts(tag, entry)]

@@ -49,8 +49,8 @@ def read_tensors(path: Path) -> dict:
     return read_state_dict(path)
 
 
-def build_config(paths: dict[str, Path]) -> dict[str, Any]:
-    config = json.loads(paths["config.json"].read_text())
+def build_config(paths: dict[str, Path], config: dict[str, Any]) -> dict[str, Any]:
+    """zoo's build config from the checkpoint's ``config`` (its parsed config.json) and other files."""
     vocabulary = json.loads(paths["vocab.json"].read_text())  # piece -> Marian id
     pieces = {index: piece for piece, index in vocabulary.items()}
     order = marian.vocabulary_order(config, unk_id=vocabulary.get("<unk>", 1))
@@ -66,8 +66,8 @@ def load(spec, tag: str, entry: dict[str, Any], overrides: dict[str, Any]):
     from zoo.tasks.translation import Translator
 
     paths = fetch_files(spec.name, tag, entry)
-    config = {**build_config(paths), **{k: v for k, v in overrides.items() if v is not None}}
-    task = Translator(spec.name, config, weights_tag=tag)
     marian_config = json.loads(paths["config.json"].read_text())
+    config = {**build_config(paths, marian_config), **{k: v for k, v in overrides.items() if v is not None}}
+    task = Translator(spec.name, config, weights_tag=tag)
     assign_layer_weights(task.network, marian.layer_weights(read_tensors(paths["weights"]), marian_config, task.network))
     return task

@@ -58,7 +58,7 @@ class TokenAndPosition(layers.Layer):
                  sinusoid_layout: str = "interleaved", max_length: int = 512, scale: bool = True,
                  embedding: layers.Embedding | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.d_model, self.positions, self.max_length = d_model, positions, max_length
+        self.positions = positions
         self.scale = math.sqrt(d_model) if scale else 1.0
         self.tokens = embedding or layers.Embedding(vocab_size, d_model, name="tokens")
         self.owns_tokens = embedding is None  # a shared table is saved once, by its owner
@@ -94,7 +94,6 @@ class _Block(layers.Layer):
         self.feed_forward = [layers.Dense(ff_dim, activation=activation, name="ff_in"),
                              layers.Dense(d_model, name="ff_out")]
         self.dropout = layers.Dropout(dropout)
-        self.attention_dropout = dropout
 
     def residual(self, index, x, sublayer, training):
         if self.norm == "pre":
