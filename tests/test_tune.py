@@ -44,6 +44,10 @@ def test_search_resumes_without_redoing_trials_then_reports_and_exports(tmp_path
         if trial["trial_id"] in before:
             assert trial["hyperparameters"] == before[trial["trial_id"]]
     assert json.loads((pathlib.Path(tmp_path, "resnet", "oracle.json")).read_text())
+    runners_up = again.best_models(2)  # each restored from its own trial's checkpoint
+    assert [m.count_params() for m in runners_up] == [
+        again.tuner.hypermodel.build(again.tuner.oracle.get_trial(t["trial_id"]).hyperparameters).count_params()
+        for t in again.trials[:2]]
 
     # Report and export: a PNG, and a manifest entry that makes the best trial a loadable zoo model.
     assert again.plot(tmp_path / "report.png").stat().st_size > 5_000
@@ -71,10 +75,10 @@ def test_unknown_family_and_tuner_are_refused():
     import pytest
 
     x, y = bars(8)
-    with pytest.raises(ValueError, match="no search space for 'pix2pix' yet"):
-        zoo.tune("pix2pix", (x, y))
-    with pytest.raises(ValueError, match="no search space for 'cgan' yet"):
-        zoo.tune("cgan", (x, y))
+    with pytest.raises(zoo.UnknownModelError, match="Unknown model .resnt.*resnet"):
+        zoo.tune("resnt", (x, y))
+    with pytest.raises(ValueError, match="cgan space trains on \\(images, labels\\)"):
+        zoo.tune("cgan", x, x)
     with pytest.raises(ValueError, match="tuner must be one of"):
         zoo.tune("resnet", (x, y), tuner="grid")
 
@@ -88,14 +92,16 @@ def test_cli_tune_prints_the_table_and_writes_the_report(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "zoo.cli", "tune", "resnet", "--data", str(tmp_path / "data.npz"), "--max-trials", "1",
          "--epochs", "1", "--batch-size", "12", "--directory", str(tmp_path / "search"),
-         "--report", str(tmp_path / "report.png")], capture_output=True, text=True, timeout=300)
+         "--report", str(tmp_path / "report.png"), "--fixed", "base_width=8", "block=basic"],
+        capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "COMPLETED" in completed.stdout and "val_accuracy" in completed.stdout
+    assert "base_width=8," in completed.stdout and "block=basic," in completed.stdout  # pinned, not searched
     assert (tmp_path / "report.png").stat().st_size > 5_000
     np.savez(tmp_path / "bad.npz", images=x)
     completed = subprocess.run([sys.executable, "-m", "zoo.cli", "tune", "resnet", "--data", str(tmp_path / "bad.npz")],
                                capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 2 and "needs arrays x_train and y_train" in completed.stderr
+    assert completed.returncode == 2 and "needs an array x_train" in completed.stderr
 
 
 def test_bayesian_and_hyperband_tuners_run(tmp_path):

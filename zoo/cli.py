@@ -186,16 +186,30 @@ def cmd_tune(args: argparse.Namespace) -> int:
     import numpy as np
 
     with np.load(args.data) as arrays:
-        missing = {"x_train", "y_train"} - set(arrays.files)
-        if missing:
-            print(f"zoo: {args.data} needs arrays x_train and y_train (and optionally x_val, y_val); "
-                  f"it has {sorted(arrays.files)}", file=sys.stderr)
+        if "x_train" not in arrays.files:
+            print(f"zoo: {args.data} needs an array x_train (and y_train for labelled or paired data; "
+                  f"x_val, y_val to validate); it has {sorted(arrays.files)}", file=sys.stderr)
             return 2
-        train = (arrays["x_train"], arrays["y_train"])
-        validation = (arrays["x_val"], arrays["y_val"]) if "x_val" in arrays.files else None
+
+        def split(x: str, y: str):  # images alone (vae, dcgan, aae) or (inputs, labels or targets)
+            if x not in arrays.files:
+                return None
+            return (arrays[x], arrays[y]) if y in arrays.files else arrays[x]
+
+        train, validation = split("x_train", "y_train"), split("x_val", "y_val")
+    fixed = {}
+    for pin in args.fixed:
+        name, sep, value = pin.partition("=")
+        if not sep:
+            print(f"zoo: --fixed takes NAME=VALUE (e.g. width=0.25); got {pin!r}", file=sys.stderr)
+            return 2
+        try:
+            fixed[name] = json.loads(value)  # numbers and booleans; anything else stays a string
+        except json.JSONDecodeError:
+            fixed[name] = value
     result = zoo.tune(args.family, train, validation, tuner=args.tuner, max_trials=args.max_trials,
                       directory=args.directory, project_name=args.project_name, epochs=args.epochs,
-                      batch_size=args.batch_size, verbose=0)
+                      batch_size=args.batch_size, fixed=fixed, verbose=0)
     print(result.table(args.top))
     if args.report:
         print(f"report: {result.plot(args.report)}")
@@ -254,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("tune", help="search a family's architectures with KerasTuner (zoo.tune)")
     search.add_argument("family", help="a searchable family, e.g. resnet")
-    search.add_argument("--data", required=True, help=".npz with x_train, y_train (and x_val, y_val)")
+    search.add_argument("--data", required=True, help=".npz with x_train[, y_train] (and x_val[, y_val])")
+    search.add_argument("--fixed", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="pin hyperparameters of the space, e.g. width=0.25 aux_logits=true")
     search.add_argument("--tuner", default="random", choices=["random", "bayesian", "hyperband"])
     search.add_argument("--max-trials", type=int, default=10)
     search.add_argument("--epochs", type=int, default=3)

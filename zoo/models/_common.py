@@ -65,3 +65,14 @@ def pooled(x: keras.KerasTensor, pooling: str | None) -> keras.KerasTensor:
 def check_num_classes(model: str, num_classes: int) -> None:
     if not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"{model}: num_classes must be a positive integer, got {num_classes!r}.")
+
+
+def scaled(filters: int, width: float) -> int:
+    """``filters`` times a width multiplier (searched architectures shrink published ones), at least 1."""
+    return max(1, round(filters * width))
+
+
+def check_width(model: str, width: float) -> None:
+    if not isinstance(width, (int, float)) or not 0 < width <= 4:
+        raise ValueError(f"{model}: width must be a multiplier in (0, 4] (1.0 is the published network); "
+                         f"got {width!r}.")

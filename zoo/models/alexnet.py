@@ -14,7 +14,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
 from zoo.models.layers import AdaptiveAveragePooling2D
 
 # Smallest input whose last max pool still sees a 3x3 map (torchvision: min_size 63).
@@ -37,21 +37,25 @@ def build_alexnet(
     include_top: bool = True,
     pooling: str | None = None,
     dropout: float = 0.5,
+    width: float = 1.0,
+    fc_units: int = 4096,
     classifier_activation: str | None = "softmax",
     name: str = "alexnet",
 ) -> keras.Model:
-    """AlexNet as a functional Keras model.
+    """AlexNet as a functional Keras model; ``width`` scales every conv, ``fc_units`` the two
+    hidden dense layers (1.0 and 4096 are the published network, which the weights need).
 
     >>> build_alexnet(num_classes=10, input_shape=(64, 64, 3)).output_shape
     (None, 10)
     """
     check_num_classes(name, num_classes)
     check_pooling(name, pooling)
+    check_width(name, width)
     inputs = image_input(name, input_shape, MIN_INPUT_SIZE, allow_dynamic=not include_top)
     x = inputs
     for conv_name, filters, kernel, stride, padding, pool_after in CONVS:
         x = layers.ZeroPadding2D(padding, name=f"{conv_name}_pad")(x)
-        x = layers.Conv2D(filters, kernel, strides=stride, name=conv_name)(x)
+        x = layers.Conv2D(scaled(filters, width), kernel, strides=stride, name=conv_name)(x)
         x = layers.Activation("relu", name=f"{conv_name}_relu")(x)
         if pool_after:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{conv_name[-1]}")(x)
@@ -62,8 +66,8 @@ def build_alexnet(
     x = AdaptiveAveragePooling2D(6, name="avgpool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="fc6_dropout")(x)
-    x = layers.Dense(4096, activation="relu", name="fc6")(x)
+    x = layers.Dense(fc_units, activation="relu", name="fc6")(x)
     x = layers.Dropout(dropout, name="fc7_dropout")(x)
-    x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    x = layers.Dense(fc_units, activation="relu", name="fc7")(x)
     x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     return keras.Model(inputs, x, name=name)

@@ -19,7 +19,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
 from zoo.models.layers import AdaptiveAveragePooling2D
 
 BN_EPSILON = 1e-3
@@ -67,8 +67,8 @@ def _ceil_max_pool(x, pool: int, stride: int, name: str):
     return layers.MaxPooling2D(pool, strides=stride, name=name)(x)
 
 
-def _inception(x, name: str, widths: tuple[int, ...]):
-    b1, b2_reduce, b2, b3_reduce, b3, b4 = widths
+def _inception(x, name: str, widths: tuple[int, ...], width: float):
+    b1, b2_reduce, b2, b3_reduce, b3, b4 = (scaled(filters, width) for filters in widths)
     branch1 = _conv_bn(x, b1, 1, f"{name}_branch1")
     branch2 = _conv_bn(x, b2_reduce, 1, f"{name}_branch2_0")
     branch2 = _conv_bn(branch2, b2, 3, f"{name}_branch2_1")
@@ -79,11 +79,11 @@ def _inception(x, name: str, widths: tuple[int, ...]):
     return layers.Concatenate(name=f"{name}_concat")([branch1, branch2, branch3, branch4])
 
 
-def _aux_head(x, num_classes: int, name: str, activation: str | None, dropout: float):
+def _aux_head(x, num_classes: int, name: str, activation: str | None, dropout: float, width: float):
     x = AdaptiveAveragePooling2D(4, name=f"{name}_pool")(x)
-    x = _conv_bn(x, 128, 1, f"{name}_conv")
+    x = _conv_bn(x, scaled(128, width), 1, f"{name}_conv")
     x = layers.Flatten(name=f"{name}_flatten")(x)
-    x = layers.Dense(1024, activation="relu", name=f"{name}_fc1")(x)
+    x = layers.Dense(scaled(1024, width), activation="relu", name=f"{name}_fc1")(x)
     x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return layers.Dense(num_classes, activation=activation, name=f"{name}_fc2", dtype="float32")(x)
 
@@ -97,10 +97,12 @@ def build_googlenet(
     aux_logits: bool = False,
     dropout: float = 0.2,
     aux_dropout: float = 0.7,
+    width: float = 1.0,
     classifier_activation: str | None = "softmax",
     name: str = "googlenet",
 ) -> keras.Model:
-    """GoogLeNet as a functional Keras model (three outputs when ``aux_logits``).
+    """GoogLeNet as a functional Keras model (three outputs when ``aux_logits``); ``width`` scales
+    every conv and the auxiliary heads (1.0 is the published network).
 
     >>> build_googlenet(num_classes=10, input_shape=(64, 64, 3), aux_logits=True).output_shape
     [(None, 10), (None, 10), (None, 10)]
@@ -109,24 +111,25 @@ def build_googlenet(
     check_pooling(name, pooling)
     if aux_logits and not include_top:
         raise ValueError("googlenet: aux_logits=True needs include_top=True (the auxiliary heads are classifiers).")
+    check_width(name, width)
     inputs = image_input(name, input_shape, MIN_INPUT_SIZE, allow_dynamic=False)
 
-    x = _conv_bn(inputs, 64, 7, "conv1", stride=2)
+    x = _conv_bn(inputs, scaled(64, width), 7, "conv1", stride=2)
     x = _ceil_max_pool(x, 3, 2, "maxpool1")
-    x = _conv_bn(x, 64, 1, "conv2")
-    x = _conv_bn(x, 192, 3, "conv3")
+    x = _conv_bn(x, scaled(64, width), 1, "conv2")
+    x = _conv_bn(x, scaled(192, width), 3, "conv3")
     x = _ceil_max_pool(x, 3, 2, "maxpool2")
-    x = _inception(x, "inception3a", INCEPTION_BLOCKS["inception3a"])
-    x = _inception(x, "inception3b", INCEPTION_BLOCKS["inception3b"])
+    x = _inception(x, "inception3a", INCEPTION_BLOCKS["inception3a"], width)
+    x = _inception(x, "inception3b", INCEPTION_BLOCKS["inception3b"], width)
     x = _ceil_max_pool(x, 3, 2, "maxpool3")
     aux_inputs = []
     for block in ("inception4a", "inception4b", "inception4c", "inception4d", "inception4e"):
-        x = _inception(x, block, INCEPTION_BLOCKS[block])
+        x = _inception(x, block, INCEPTION_BLOCKS[block], width)
         if block in ("inception4a", "inception4d"):
             aux_inputs.append(x)
     x = _ceil_max_pool(x, 2, 2, "maxpool4")
-    x = _inception(x, "inception5a", INCEPTION_BLOCKS["inception5a"])
-    x = _inception(x, "inception5b", INCEPTION_BLOCKS["inception5b"])
+    x = _inception(x, "inception5a", INCEPTION_BLOCKS["inception5a"], width)
+    x = _inception(x, "inception5b", INCEPTION_BLOCKS["inception5b"], width)
 
     if not include_top:
         return keras.Model(inputs, pooled(x, pooling), name=name)
@@ -135,6 +138,6 @@ def build_googlenet(
     main = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
     if not aux_logits:
         return keras.Model(inputs, main, name=name)
-    aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout)
-    aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation, aux_dropout)
+    aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout, width)
+    aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation, aux_dropout, width)
     return keras.Model(inputs, [main, aux1, aux2], name=name)

@@ -14,7 +14,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
 
 # (filters, kernel, stride) of each block's spatial conv; its two 1x1 convs keep the width.
 BLOCKS = ((96, 11, 4), (256, 5, 1), (384, 3, 1), (1024, 3, 1))
@@ -38,10 +38,11 @@ def build_nin(
     include_top: bool = True,
     pooling: str | None = None,
     dropout: float = 0.5,
+    width: float = 1.0,
     classifier_activation: str | None = "softmax",
     name: str = "nin",
 ) -> keras.Model:
-    """Network in Network as a functional Keras model.
+    """Network in Network as a functional Keras model; ``width`` scales every block (1.0 is published).
 
     With ``include_top=False`` the output is the 1024-channel map of the fourth
     block before its class-map conv.
@@ -51,15 +52,16 @@ def build_nin(
     """
     check_num_classes(name, num_classes)
     check_pooling(name, pooling)
+    check_width(name, width)
     inputs = image_input(name, input_shape, MIN_INPUT_SIZE)
     x = inputs
     for index, (filters, kernel, stride) in enumerate(BLOCKS[:3], start=1):
-        x = _mlpconv(x, filters, kernel, stride, f"block{index}")
+        x = _mlpconv(x, scaled(filters, width), kernel, stride, f"block{index}")
         x = layers.MaxPooling2D(3, strides=2, name=f"block{index}_pool")(x)
     x = layers.Dropout(dropout, name="block3_dropout")(x)
     filters, kernel, stride = BLOCKS[3]
     # The fourth block's second 1x1 conv is the class-map conv, built below as the head.
-    x = _mlpconv(x, filters, kernel, stride, "block4", last_1x1=False)
+    x = _mlpconv(x, scaled(filters, width), kernel, stride, "block4", last_1x1=False)
 
     if not include_top:
         return keras.Model(inputs, pooled(x, pooling), name=name)

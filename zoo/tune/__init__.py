@@ -31,19 +31,17 @@ HYPERMODELS = {
     "transformer": "zoo.tune.transformer:TransformerHyperModel",
     "vae": "zoo.tune.vae:VAEHyperModel",
     "gan": "zoo.tune.gan:GANHyperModel",
+    "cgan": "zoo.tune.gan:CGANHyperModel",
+    "pix2pix": "zoo.tune.pix2pix:Pix2PixHyperModel",
+    "alexnet": "zoo.tune.alexnet:AlexNetHyperModel",
+    "nin": "zoo.tune.nin:NiNHyperModel",
+    "googlenet": "zoo.tune.googlenet:GoogLeNetHyperModel",
     "aae": "zoo.tune.gan:AAEHyperModel",
 }
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
-# Models whose family has a space that would search another model.
-NOT_SEARCHED = {"cgan": "the gan space searches the unconditional dcgan"}
-
-
 def _hypermodel(family: str, data) -> Any:
-    if family in NOT_SEARCHED:
-        raise ValueError(f"no search space for {family!r} yet ({NOT_SEARCHED[family]}); "
-                         f"searchable: {sorted(HYPERMODELS)} and the models of those families.")
     if family not in HYPERMODELS:
         from zoo import registry
 
@@ -62,12 +60,14 @@ def _split(data) -> tuple[Any, Any]:
 
 def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = "random", max_trials: int = 10,
          objective: str | None = None, directory: str = "zoo_tune", project_name: str | None = None,
-         strategy: Any = None, overwrite: bool = False, seed: int = 0, **search_kwargs: Any) -> TuneResult:
+         strategy: Any = None, overwrite: bool = False, seed: int = 0, fixed: dict[str, Any] | None = None,
+         **search_kwargs: Any) -> TuneResult:
     """Search the family's architecture space; ``search_kwargs`` go to ``tuner.search`` (``epochs``...).
 
     ``train_data`` and ``validation_data``: ``(images, labels)`` for classifiers, ``(sources, targets)``
     string lists for sequence models, images for generative models. ``objective`` defaults to the
-    family's (``val_accuracy``, ``val_exact_match``, ``val_elbo``, ``fid_mnist``...). Raises
+    family's (``val_accuracy``, ``val_exact_match``, ``val_elbo``, ``fid_mnist``, ``val_l1``...).
+    ``fixed`` pins some of the space's hyperparameters (``{"width": 0.25}``); the rest are searched. Raises
     ``RuntimeError`` when every trial failed (KerasTuner itself only logs that).
     """
     import keras_tuner
@@ -87,6 +87,11 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     options = dict(objective=keras_tuner.Objective(objective, direction),
                    directory=directory, project_name=project_name or family_or_name, overwrite=overwrite,
                    seed=seed)
+    if fixed:
+        pinned = keras_tuner.HyperParameters()
+        for name, value in fixed.items():
+            pinned.Fixed(name, value)
+        options.update(hyperparameters=pinned, tune_new_entries=True)
     if tuner == "hyperband":
         options["max_epochs"] = search_kwargs.pop("epochs", 3)
     else:

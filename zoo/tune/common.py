@@ -49,3 +49,23 @@ class ImageClassifierSpace(keras_tuner.HyperModel):
         if validation_data is not None:
             validation_data = (np.asarray(model.preprocess(validation_data[0])), *validation_data[1:])
         return model.fit(np.asarray(model.preprocess(x)), y, validation_data=validation_data, **kwargs)
+
+
+class PublishedClassifierSpace(ImageClassifierSpace):
+    """A published architecture's own knobs (width multiplier, dropout...) around its fixed topology.
+
+    Subclasses name the model and return its searched build options from ``options(hp)``.
+    """
+
+    def options(self, hp: keras_tuner.HyperParameters) -> dict:
+        raise NotImplementedError
+
+    def configure(self, model, hp: keras_tuner.HyperParameters) -> None:
+        """Searched settings of the task rather than the network (none by default)."""
+
+    def build(self, hp: keras_tuner.HyperParameters):
+        import zoo
+
+        model = zoo.create(self.NAME, num_classes=self.num_classes, input_shape=self.input_shape, **self.options(hp))
+        self.configure(model, hp)
+        return compile_with_searched_optimizer(model, hp)

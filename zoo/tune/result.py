@@ -23,6 +23,12 @@ class TuneResult:
     direction: str = "max"
     tuner: Any = None
 
+    def best_models(self, count: int = 3) -> list[Any]:
+        """The ``count`` best trials' models, best first, each rebuilt and restored from its checkpoint."""
+        if self.tuner is None:
+            raise ValueError("this TuneResult has no tuner to rebuild models from.")
+        return self.tuner.get_best_models(count)
+
     def table(self, top: int = 10) -> str:
         rows = [f"{'trial':<6} {'status':<10} {self.objective:>14}  hyperparameters"]
         for trial in self.trials[:top]:
