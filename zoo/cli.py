@@ -171,6 +171,16 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from zoo import bench
+
+    report = bench.run(args.name, batch_size=args.batch_size, image_size=args.image_size,
+                       mode="infer" if args.infer else "train", precision=args.precision, jit=args.jit,
+                       strategy=args.strategy, steps=args.steps, rounds=args.rounds)
+    print(json.dumps(report) if args.json else bench.describe(report))
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     model = zoo.load(args.name, weights=None if args.no_weights else "default")
     if not hasattr(model, "sample_grid"):
@@ -281,6 +291,21 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--report", default=None, help="write a PNG: objective per trial and best so far")
     search.add_argument("--export", default=None, help="directory for the best model and its manifest entry")
     search.set_defaults(run=cmd_tune)
+
+    measure = commands.add_parser("bench", help="throughput, step time, FLOPs and memory of a model (random weights)")
+    measure.add_argument("name", help="any model name, e.g. resnet50")
+    measure.add_argument("--batch-size", type=int, default=32, help="global batch (split across replicas)")
+    measure.add_argument("--image-size", type=int, default=None, help="square inputs of this size (image models)")
+    mode = measure.add_mutually_exclusive_group()
+    mode.add_argument("--train", action="store_true", help="time training steps (the default)")
+    mode.add_argument("--infer", action="store_true", help="time forward passes")
+    measure.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"], help="mixed precision policy")
+    measure.add_argument("--jit", action="store_true", help="compile with XLA")
+    measure.add_argument("--strategy", default=None, help="e.g. mirrored:2, tpu (see zoo.distribute)")
+    measure.add_argument("--steps", type=int, default=10, help="steps per timed round")
+    measure.add_argument("--rounds", type=int, default=3, help="timed rounds after the warm-up")
+    measure.add_argument("--json", action="store_true", help="print one JSON object")
+    measure.set_defaults(run=cmd_bench)
 
     sample = commands.add_parser("sample", help="write a PNG grid of a generative model's samples")
     sample.add_argument("name", help="e.g. dcgan.mnist, cgan.mnist, vae.mnist")

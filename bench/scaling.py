@@ -1,0 +1,53 @@
+"""How ResNet50 training cost grows with batch size and image size: a table of images/s.
+
+    python bench/scaling.py [--smoke] [--json PATH]
+
+Our resnet50 (fp32, ``fit`` with SGD) at batch 1, 8, 32, 64 and image sizes 64,
+128, 224, on a synthetic batch. Each row's ratio is its images/s against batch 1
+at the same image size, so the table reads as "what batching buys"; the note
+gives how step time grows with pixels at the largest batch.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from common import Report, arguments
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import zoo
+from zoo import bench
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
+    name, sizes, batches, steps, rounds = (("resnet18", (32,), (1, 2), 1, 1) if args.smoke
+                                          else ("resnet50", (64, 128, 224), (1, 8, 32, 64), 3, 1))
+    report = Report("bench/scaling.py", args)
+    rng = np.random.default_rng(0)
+    step_ms: dict[tuple[int, int], float] = {}
+    for size in sizes:
+        model = zoo.create(name, input_shape=(size, size, 3))
+        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), metrics=None)
+        rates = {}
+        for batch in batches:
+            x = rng.normal(size=(batch, size, size, 3)).astype("float32")
+            data = tf.data.Dataset.from_tensors((x, np.arange(batch) % 1000)).repeat()
+            timer = bench.fit_timer(model.fit, data, steps)
+            seconds = statistics.median(bench.alternate({"run": timer}, rounds)["run"])
+            step_ms[size, batch] = 1000 * seconds
+            rates[batch] = batch / seconds
+            report.row(f"{name} train, {size}x{size}, batch {batch} (vs batch {batches[0]})", rates[batch],
+                       rates[batches[0]], step_ms=step_ms[size, batch])
+        keras.backend.clear_session()
+    largest = batches[-1]
+    growth = ", ".join(f"{size}px {step_ms[size, largest]:.0f} ms" for size in sizes)
+    report.note(f"step time at batch {largest}: {growth}; {steps} steps per timing after a warm-up.")
+    report.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""Throughput measurement: ``zoo bench NAME`` and the helpers the ``bench/`` scripts share.
+
+Every figure is measured, in this process: step times after a warm-up, the
+model's FLOPs (counted by TensorFlow's profiler on the forward graph), and the
+machine's matmul peak (a timed large matmul in the same precision), so achieved
+GFLOP/s can be read against what this CPU can do.
+
+>>> from zoo import bench
+>>> report = bench.run("lego_cnn", batch_size=2, image_size=32, steps=2, rounds=1)
+>>> report["unit"], report["batch_size"], report["images_per_s"] > 0
+('images', 2, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import resource
+import statistics
+import time
+from typing import Any, Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import zoo
+from zoo import registry
+
+# Training costs about three forward passes (forward, and backward for inputs and weights):
+# the usual convention for training FLOPs when the profiler counts only the forward graph.
+TRAIN_FLOPS_PER_FORWARD = 3
+
+
+# --- timing ---------------------------------------------------------------------------------------
+
+
+def alternate(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Call each run once per round, in turn (A B A B ...), so slow drift of the machine (turbo,
+    other processes) lands on every contender alike. Each run returns its own seconds per step."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            times[name].append(run())
+    return times
+
+
+def summary(step_seconds: list[float]) -> dict[str, float]:
+    """Median step time and its spread (fastest and slowest round, as a fraction of the median)."""
+    median = statistics.median(step_seconds)
+    return {"step_ms": 1000 * median, "spread": (max(step_seconds) - min(step_seconds)) / median,
+            "rounds": len(step_seconds)}
+
+
+def fit_timer(fit: Callable, data: tf.data.Dataset, steps: int) -> Callable[[], float]:
+    """Seconds per training step of ``fit`` (a model's ``fit``) over ``steps`` batches of ``data``;
+    its first call, which traces and compiles, is made here as the warm-up."""
+    fit(data, epochs=1, steps_per_epoch=max(1, min(steps, 2)), shuffle=False, verbose=0)
+
+    def run() -> float:
+        start = time.perf_counter()
+        fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+        return (time.perf_counter() - start) / steps
+
+    return run
+
+
+def call_timer(function: Callable, inputs: Any, steps: int) -> Callable[[], float]:
+    """Seconds per call of a compiled function (warmed up here); the last result is read back so
+    the time includes finishing the work."""
+    _read(function(inputs))
+
+    def run() -> float:
+        start = time.perf_counter()
+        for _ in range(steps):
+            result = function(inputs)
+        _read(result)
+        return (time.perf_counter() - start) / steps
+
+    return run
+
+
+def _read(result: Any) -> None:
+    for tensor in tf.nest.flatten(result):
+        np.asarray(tensor)
+
+
+# --- what the machine and the model can do -------------------------------------------------------
+
+
+def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 10) -> float:
+    """GFLOP/s of a ``size``-square matmul in ``dtype`` on this machine, best of three timings."""
+    a = tf.random.normal([size, size], dtype="float32")
+    a = tf.cast(a, dtype)
+
+    @tf.function
+    def chain(x):
+        for _ in range(repeats):
+            x = tf.matmul(x, a) * tf.cast(1.0 / size, dtype)  # rescaled so values stay finite
+        return x
+
+    _read(chain(a))
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        _read(chain(a))
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 * repeats / best / 1e9
+
+
+def forward_flops(function: Callable, *input_specs: tf.TensorSpec) -> float:
+    """Floating-point operations of one call (multiply-adds count 2), from TensorFlow's profiler on
+    the frozen graph."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    concrete = tf.function(function).get_concrete_function(*input_specs)
+    graph = convert_variables_to_constants_v2(concrete).graph
+    options = (option_builder.ProfileOptionBuilder(option_builder.ProfileOptionBuilder.float_operation())
+               .with_empty_output().build())
+    return float(model_analyzer.profile(graph=graph, options=options).total_float_ops)
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict[str, Any]:
+    flags = []
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
+                    flags = [flag for flag in line.split(":", 1)[1].split() if flag in wanted]
+                    break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "cpu_flags": flags,
+            "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+
+
+# --- workloads: what one step of a model is, per task ---------------------------------------------
+
+
+@dataclasses.dataclass
+class Workload:
+    """Synthetic data and the forward function for one model; ``units`` counts images or tokens per sample."""
+
+    model: keras.Model
+    train_data: tf.data.Dataset
+    forward: Callable
+    forward_inputs: Any
+    forward_specs: tuple
+    unit: str = "images"
+    units_per_sample: int = 1
+    fit: Callable | None = None  # the model's own fit unless the workload needs another
+
+    def __post_init__(self):
+        self.fit = self.fit or self.model.fit
+
+
+def _images(rng, batch: int, shape) -> np.ndarray:
+    return rng.integers(0, 256, (batch, *shape)).astype("float32")
+
+
+def _repeat(*tensors) -> tf.data.Dataset:
+    data = tensors[0] if len(tensors) == 1 else tensors
+    return tf.data.Dataset.from_tensors(data).repeat()
+
+
+def _specs(inputs) -> tuple:
+    return (tf.nest.map_structure(lambda t: tf.TensorSpec([1, *t.shape[1:]], t.dtype), inputs),)
+
+
+def classifier_workload(model, batch: int, rng) -> Workload:
+    shape = tuple(model.network.input_shape[1:])
+    x = tf.constant(np.asarray(model.preprocess(_images(rng, batch, shape)), "float32"))
+    y = tf.constant(np.arange(batch) % model.num_classes)
+    if not model.compiled:
+        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
+    network = model.network
+    return Workload(model, _repeat(x, y), lambda inputs: network(inputs, training=False), x, _specs(x))
+
+
+def generative_workload(model, batch: int, rng) -> Workload:
+    shape = tuple(model.build_config["image_shape"])
+    images = tf.constant(_images(rng, batch, shape))
+    if not model.compiled:
+        model.compile()
+    if getattr(model, "generator", None) is not None and model.model_name != "pix2pix":  # GANs: sampling
+        noise = tf.constant(rng.normal(size=(batch, model.latent_dim)).astype("float32"))
+        inputs = [noise, tf.constant(np.arange(batch) % model.num_classes)] if model.num_classes else noise
+        data = _repeat(images, inputs[1]) if model.num_classes else _repeat(images)
+        generator = model.generator
+        return Workload(model, data, lambda z: generator(z, training=False), inputs, _specs(inputs))
+    if model.model_name == "pix2pix":
+        source = tf.constant(images / 127.5 - 1.0)
+        generator = model.generator
+        return Workload(model, _repeat(images, images), lambda x: generator(x, training=False), source,
+                        _specs(source))
+    labels = tf.constant(np.arange(batch) % 10)
+    data = _repeat(images, labels) if model.model_name == "aae" else _repeat(images)
+    return Workload(model, data, lambda x: model(x, training=False), images, _specs(images))
+
+
+def translation_workload(model, batch: int, rng, length: int = 24) -> Workload:
+    if model.network is None:  # no vocabulary yet: adapt on synthetic text of the given length
+        letters = list("abcdefghijklmnopqrstuvwxyz0123456789")
+        texts = ["".join(rng.choice(letters, length)) for _ in range(64)]
+        model.adapt(texts, texts)
+    vocab_in, vocab_out = len(model.source_codec), len(model.target_codec)
+    source = tf.constant(rng.integers(4, vocab_in, (batch, length)), "int32")
+    target = tf.constant(rng.integers(4, vocab_out, (batch, length + 1)), "int32")
+    inputs = (source, target[:, :-1])
+    if not model.compiled:
+        model.compile()
+    network = model.network
+    # Straight to keras.Model.fit on token ids (Translator.fit takes strings): the step, not the
+    # text encoding, is measured.
+    data = _repeat(inputs, target[:, 1:])
+    return Workload(model, data, lambda pair: network(pair, training=False), inputs, _specs(inputs),
+                    unit="tokens", units_per_sample=length,
+                    fit=lambda data, **kwargs: keras.Model.fit(model, data, **kwargs))
+
+
+WORKLOADS: dict[str, Callable[..., Workload]] = {
+    "image_classification": classifier_workload,
+    "image_generation": generative_workload,
+    "autoencoder": generative_workload,
+    "adversarial_autoencoder": generative_workload,
+    "image_translation": generative_workload,
+    "translation": translation_workload,
+}
+
+
+def build(name: str, *, image_size: int | None = None, precision: str = "fp32", strategy: Any = None,
+          **config: Any) -> keras.Model:
+    """The model to measure: random weights (weights do not change speed), optionally resized."""
+    spec = registry.get_spec(name)
+    if image_size is not None:
+        if spec.task == "image_classification":
+            channels = spec.input_shape[-1] if spec.input_shape else 3
+            config["input_shape"] = (image_size, image_size, channels)
+        elif "image_shape" in spec.config:
+            config["image_shape"] = (image_size, image_size, spec.config["image_shape"][-1])
+    mixed = {"fp32": None, "bf16": "bf16", "fp16": "fp16"}[precision]
+    return zoo.load(name, weights=None, strategy=strategy, mixed_precision=mixed, **config)
+
+
+def run(name: str, *, batch_size: int = 32, image_size: int | None = None, mode: str = "train",
+        precision: str = "fp32", jit: bool = False, strategy: Any = None, steps: int = 10, rounds: int = 3,
+        seed: int = 0, **config: Any) -> dict[str, Any]:
+    """Measure one model; returns the figures ``zoo bench`` prints (``--json`` prints this dict)."""
+    if mode not in ("train", "infer"):
+        raise ValueError(f"mode must be 'train' or 'infer'; got {mode!r}.")
+    if precision not in ("fp32", "bf16", "fp16"):
+        raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
+    from zoo import distribute
+
+    chosen = distribute.strategy(strategy) if strategy is not None else tf.distribute.get_strategy()
+    model = build(name, image_size=image_size, precision=precision, strategy=chosen, **config)
+    spec = registry.get_spec(name)
+    rng = np.random.default_rng(seed)
+    with chosen.scope():
+        work = WORKLOADS[spec.task](model, batch_size, rng)
+        model.jit_compile = jit
+    if mode == "train":
+        timer = fit_timer(work.fit, work.train_data, steps)
+    else:
+        function = tf.function(work.forward, jit_compile=jit)
+        timer = call_timer(function, work.forward_inputs, steps)
+    step_seconds = alternate({"model": timer}, rounds)["model"]
+    figures = summary(step_seconds)
+    samples_per_second = batch_size / (figures["step_ms"] / 1000)
+    flops = forward_flops(work.forward, *work.forward_specs)
+    gflops = flops / 1e9 * (TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1)
+    peak = matmul_peak("bfloat16" if precision == "bf16" else "float16" if precision == "fp16" else "float32")
+    return {
+        "name": name, "mode": mode, "precision": precision, "jit": jit, "strategy": type(chosen).__name__,
+        "replicas": chosen.num_replicas_in_sync, "batch_size": batch_size, "image_size": image_size,
+        "unit": work.unit, f"{work.unit}_per_s": samples_per_second * work.units_per_sample,
+        "samples_per_s": samples_per_second, **figures, "params": model.count_params(),
+        "gflops_per_sample": gflops, "gflop_per_s": gflops * samples_per_second, "matmul_peak_gflop_per_s": peak,
+        "peak_fraction": gflops * samples_per_second / peak, "peak_memory_mb": peak_memory_mb(),
+    }
+
+
+def describe(report: dict[str, Any]) -> str:
+    unit = report["unit"]
+    lines = [
+        f"{report['name']} {report['mode']} {report['precision']}{' +XLA' if report['jit'] else ''}  "
+        f"batch {report['batch_size']}  {report['strategy']} x{report['replicas']}",
+        f"  throughput   {report[f'{unit}_per_s']:,.1f} {unit}/s",
+        f"  step time    {report['step_ms']:.1f} ms median, spread {100 * report['spread']:.1f}% over "
+        f"{report['rounds']} rounds",
+        f"  parameters   {report['params']:,}",
+        f"  GFLOPs       {report['gflops_per_sample']:.3f} per sample ({report['mode']}), "
+        f"{report['gflop_per_s']:.1f} GFLOP/s achieved",
+        f"  matmul peak  {report['matmul_peak_gflop_per_s']:.1f} GFLOP/s measured -> "
+        f"{100 * report['peak_fraction']:.1f}% of peak",
+        f"  peak memory  {report['peak_memory_mb']:,.0f} MB (process peak RSS)",
+    ]
+    return "\n".join(lines)
