@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # TensorFlow's C++ INFO lines drown the output a person wants to read.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test install clean
+.PHONY: demo test bench install clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Not part of `test` (about a quarter of an hour); `make test` runs each bench script in smoke mode.
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -93,7 +93,7 @@ def render(result: dict[str, Any]) -> str:
         for goal in result["goals"]:
             ratio = "-" if goal["ratio"] is None else f"{goal['ratio']:.2f}×"
             verdict = "yes" if goal["met"] else "**no**"
-            lines.append(f"| {goal['goal']} | {ratio} | {verdict}{' — ' + goal['why'] if goal['why'] else ''} |")
+            lines.append(f"| {goal['goal']} | {ratio} | {verdict}{' — ' + goal['why'] if goal['why'] and not goal['met'] else ''} |")
         lines.append("")
     lines += [f"- {note}" for note in result["notes"]]
     lines.append(f"- wall time of the script: {result['seconds']:.0f} s")

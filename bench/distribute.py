@@ -1,6 +1,6 @@
 """Training steps/s: one device vs MirroredStrategy on 2 logical CPU devices, and 1 vs 2 local workers.
 
-    python bench/distribute.py [--steps 40] [--batch 32]
+    python bench/distribute.py [--steps 40] [--batch 32] [--smoke] [--json PATH]
 
 Same model (ResNet-18, CIFAR stem, base width 16, 32x32x1), same global batch,
 synthetic data; each figure is the median of the timed epochs after a warm-up
@@ -11,22 +11,19 @@ against the one-device / one-worker run measured by the same script.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, Report, arguments
 
 CHILD = """
 import json, os, statistics, sys, time
 import keras, numpy as np
 import zoo, zoo.distribute
-kind, steps, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kind, steps, batch, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 if kind == "mirrored:2":
     zoo.distribute.cpu_devices(2)
 strategy = zoo.distribute.strategy(kind)
@@ -44,25 +41,29 @@ class Timer(keras.callbacks.Callback):
 model = zoo.load("resnet18", weights=None, strategy=strategy, input_shape=(32, 32, 1), stem="cifar", base_width=16,
                  num_classes=10)
 timer = Timer()
-model.finetune((x, y), recipe="full", epochs=4, batch_size=per_replica, strategy=strategy,
+model.finetune((x, y), recipe="full", epochs=epochs, batch_size=per_replica, strategy=strategy,
                shuffle=False, callbacks=[timer], verbose=0)
 print(json.dumps({"steps_per_second": steps / statistics.median(timer.times[1:]), "replicas": replicas}))
 """
 
 
-def run(kind: str, steps: int, batch: int, tf_config: dict | None = None) -> subprocess.Popen:
+def run(kind: str, steps: int, batch: int, epochs: int, tf_config: dict | None = None) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
     if tf_config:
         env["TF_CONFIG"] = json.dumps(tf_config)
-    return subprocess.Popen([sys.executable, "-c", CHILD, kind, str(steps), str(batch)], env=env,
+    return subprocess.Popen([sys.executable, "-c", CHILD, kind, str(steps), str(batch), str(epochs)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def result(proc: subprocess.Popen) -> dict:
-    out, err = proc.communicate(timeout=900)
-    if proc.returncode:
-        raise RuntimeError(err[-3000:])
-    return json.loads(out.strip().splitlines()[-1])
+def result(procs: list[subprocess.Popen]) -> float:
+    """Steps per second reported by the first of a group of child processes (all must succeed)."""
+    figures = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        if proc.returncode:
+            raise RuntimeError(err[-3000:])
+        figures.append(json.loads(out.strip().splitlines()[-1])["steps_per_second"])
+    return figures[0]
 
 
 def ports(n: int) -> list[int]:
@@ -74,30 +75,37 @@ def ports(n: int) -> list[int]:
     return found
 
 
-def workers(count: int, steps: int, batch: int) -> dict:
+def workers(count: int, steps: int, batch: int, epochs: int) -> list[subprocess.Popen]:
     addresses = [f"127.0.0.1:{p}" for p in ports(count)]
-    procs = [run("multiworker", steps, batch, {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": i}})
-             for i in range(count)]
-    return [result(p) for p in procs][0]
+    return [run("multiworker", steps, batch, epochs,
+                {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": i}}) for i in range(count)]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--batch", type=int, default=32, help="global batch")
-    args = parser.parse_args()
-    figures = {
-        "1 device": result(run("cpu", args.steps, args.batch)),
-        "MirroredStrategy, 2 logical CPU devices": result(run("mirrored:2", args.steps, args.batch)),
-        "1 worker (MultiWorkerMirroredStrategy)": workers(1, args.steps, args.batch),
-        "2 workers on 127.0.0.1": workers(2, args.steps, args.batch),
-    }
-    base = {"device": figures["1 device"]["steps_per_second"],
-            "worker": figures["1 worker (MultiWorkerMirroredStrategy)"]["steps_per_second"]}
-    print(f"global batch {args.batch}, {args.steps} steps per epoch, median of 3 timed epochs")
-    for name, figure in figures.items():
-        reference = base["worker"] if "worker" in name else base["device"]
-        print(f"  {name:<42} {figure['steps_per_second']:7.2f} steps/s   x{figure['steps_per_second'] / reference:.2f}")
+    args = arguments(__doc__.splitlines()[0], **{
+        "--steps": dict(type=int, default=40, help="steps per epoch"),
+        "--batch": dict(type=int, default=32, help="global batch")})
+    steps, batch, epochs = (2, 4, 2) if args.smoke else (args.steps, args.batch, 4)
+    report = Report("bench/distribute.py", args)
+    launches = {"one_device": lambda: [run("cpu", steps, batch, epochs)],
+                "mirrored": lambda: [run("mirrored:2", steps, batch, epochs)],
+                "one_worker": lambda: workers(1, steps, batch, epochs),
+                "two_workers": lambda: workers(2, steps, batch, epochs)}
+    if args.smoke:  # figures mean nothing: start every run at once to keep the check short
+        started = {name: launch() for name, launch in launches.items()}
+        figures = {name: result(procs) for name, procs in started.items()}
+    else:  # one at a time, so runs do not compete for the cores
+        figures = {name: result(launch()) for name, launch in launches.items()}
+    one_device, mirrored, one_worker, two_workers = (figures[name] for name in launches)
+    report.row("MirroredStrategy, 2 logical CPU devices (vs 1 device)", mirrored, one_device, "steps/s")
+    report.row("2 workers on 127.0.0.1 (vs 1 worker, MultiWorkerMirroredStrategy)", two_workers, one_worker,
+               "steps/s")
+    report.row("1 worker, MultiWorkerMirroredStrategy (vs 1 device, no strategy)", one_worker, one_device, "steps/s")
+    report.note(f"ResNet-18 (CIFAR stem, base width 16) on 32x32x1, global batch {batch}, {steps} steps per epoch, "
+                f"median of the {epochs - 1} epochs after the first; each figure from its own process(es).")
+    report.note("One 2-core machine: replicas and workers share the same two cores, so no speed-up is expected; "
+                "the ratios are what the distribution machinery costs.")
+    report.finish()
 
 
 if __name__ == "__main__":

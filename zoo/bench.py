@@ -89,7 +89,7 @@ def _read(result: Any) -> None:
 # --- what the machine and the model can do -------------------------------------------------------
 
 
-def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 10) -> float:
+def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 4) -> float:
     """GFLOP/s of a ``size``-square matmul in ``dtype`` on this machine, best of three timings."""
     a = tf.random.normal([size, size], dtype="float32")
     a = tf.cast(a, dtype)
@@ -128,18 +128,22 @@ def peak_memory_mb() -> float:
 
 
 def machine() -> dict[str, Any]:
-    flags = []
+    """What the figures were measured on: cores, CPU model and the flags that matter for matmuls, versions."""
+    cpu, flags = platform.processor() or platform.machine(), []
+    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:
-                if line.startswith("flags"):
-                    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
-                    flags = [flag for flag in line.split(":", 1)[1].split() if flag in wanted]
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    cpu = value.strip()
+                elif key.strip() == "flags":
+                    flags = [flag for flag in value.split() if flag in wanted]
                     break
-    except OSError:
+    except OSError:  # not Linux: the platform string is all we have
         pass
-    return {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "cpu_flags": flags,
-            "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+    return {"cores": os.cpu_count(), "cpu": cpu, "cpu_flags": flags, "python": platform.python_version(),
+            "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
 # --- workloads: what one step of a model is, per task ---------------------------------------------

@@ -171,12 +171,34 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def assignments(pairs: Sequence[str], flag: str, example: str) -> dict[str, Any] | None:
+    """``NAME=VALUE`` strings as a dict (numbers and booleans parsed, anything else a string);
+    None after printing the problem if one is malformed."""
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            print(f"zoo: {flag} takes NAME=VALUE (e.g. {example}); got {pair!r}", file=sys.stderr)
+            return None
+        try:
+            parsed[name] = json.loads(value)
+        except json.JSONDecodeError:
+            parsed[name] = value
+    return parsed
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    from zoo import registry
+
+    registry.get_spec(args.name)  # an unknown name fails here, before TensorFlow is imported
+    config = assignments(args.set, "--set", "size=tiny")
+    if config is None:
+        return 2
     from zoo import bench
 
     report = bench.run(args.name, batch_size=args.batch_size, image_size=args.image_size,
                        mode="infer" if args.infer else "train", precision=args.precision, jit=args.jit,
-                       strategy=args.strategy, steps=args.steps, rounds=args.rounds)
+                       strategy=args.strategy, steps=args.steps, rounds=args.rounds, **config)
     print(json.dumps(report) if args.json else bench.describe(report))
     return 0
 
@@ -207,16 +229,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
             return (arrays[x], arrays[y]) if y in arrays.files else arrays[x]
 
         train, validation = split("x_train", "y_train"), split("x_val", "y_val")
-    fixed = {}
-    for pin in args.fixed:
-        name, sep, value = pin.partition("=")
-        if not sep:
-            print(f"zoo: --fixed takes NAME=VALUE (e.g. width=0.25); got {pin!r}", file=sys.stderr)
-            return 2
-        try:
-            fixed[name] = json.loads(value)  # numbers and booleans; anything else stays a string
-        except json.JSONDecodeError:
-            fixed[name] = value
+    fixed = assignments(args.fixed, "--fixed", "width=0.25")
+    if fixed is None:
+        return 2
     result = zoo.tune(args.family, train, validation, tuner=args.tuner, max_trials=args.max_trials,
                       directory=args.directory, project_name=args.project_name, epochs=args.epochs,
                       batch_size=args.batch_size, fixed=fixed, verbose=0)
@@ -304,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--strategy", default=None, help="e.g. mirrored:2, tpu (see zoo.distribute)")
     measure.add_argument("--steps", type=int, default=10, help="steps per timed round")
     measure.add_argument("--rounds", type=int, default=3, help="timed rounds after the warm-up")
+    measure.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                         help="build options, as zoo.load takes them (e.g. size=tiny, base_width=32)")
     measure.add_argument("--json", action="store_true", help="print one JSON object")
     measure.set_defaults(run=cmd_bench)
 
