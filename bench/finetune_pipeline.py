@@ -39,7 +39,7 @@ class EpochTimes(keras.callbacks.Callback):
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    count, batch, epochs, rounds, width = (16, 8, 2, 1, 8) if args.smoke else (1024, 32, 3, 3, 32)
+    count, batch, epochs, rounds, width = (16, 8, 2, 1, 8) if args.smoke else (512, 32, 2, 3, 32)
     report = Report("bench/finetune_pipeline.py", args)
     options = dict(num_classes=10, input_shape=(32, 32, 3), stem="cifar", base_width=width)
     rng = np.random.default_rng(0)

@@ -211,7 +211,7 @@ def contenders() -> tuple[dict[str, keras.Model], dict[str, int]]:
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    batch, steps, rounds = (4, 1, 1) if args.smoke else (64, 10, 3)
+    batch, steps, rounds = (4, 1, 1) if args.smoke else (64, 10, 5)
     report = Report("bench/generative.py", args)
     models, params = contenders()
 

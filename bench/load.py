@@ -51,7 +51,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    rounds = 1 if args.smoke else 3
+    rounds = 1 if args.smoke else 5
     report = Report("bench/load.py", args)
     work = Path(tempfile.mkdtemp(prefix="zoo-bench-load-"))
     weights = keras_applications_file(work)

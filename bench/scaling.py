@@ -10,8 +10,6 @@ gives how step time grows with pixels at the largest batch.
 
 from __future__ import annotations
 
-import statistics
-
 from common import Report, arguments
 
 import keras
@@ -24,8 +22,7 @@ from zoo import bench
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    name, sizes, batches, steps, rounds = (("resnet18", (32,), (1, 2), 1, 1) if args.smoke
-                                          else ("resnet50", (64, 128, 224), (1, 8, 32, 64), 3, 1))
+    name, sizes, batches = ("resnet18", (32,), (1, 2)) if args.smoke else ("resnet50", (64, 128, 224), (1, 8, 32, 64))
     report = Report("bench/scaling.py", args)
     rng = np.random.default_rng(0)
     step_ms: dict[tuple[int, int], float] = {}
@@ -36,8 +33,8 @@ def main() -> None:
         for batch in batches:
             x = rng.normal(size=(batch, size, size, 3)).astype("float32")
             data = tf.data.Dataset.from_tensors((x, np.arange(batch) % 1000)).repeat()
-            timer = bench.fit_timer(model.fit, data, steps)
-            seconds = statistics.median(bench.alternate({"run": timer}, rounds)["run"])
+            steps = 1 if args.smoke else min(8, max(1, 32 // batch))  # about 32 images per timing
+            seconds = bench.fit_timer(model.fit, data, steps)()
             step_ms[size, batch] = 1000 * seconds
             rates[batch] = batch / seconds
             report.row(f"{name} train, {size}x{size}, batch {batch} (vs batch {batches[0]})", rates[batch],
@@ -45,7 +42,8 @@ def main() -> None:
         keras.backend.clear_session()
     largest = batches[-1]
     growth = ", ".join(f"{size}px {step_ms[size, largest]:.0f} ms" for size in sizes)
-    report.note(f"step time at batch {largest}: {growth}; {steps} steps per timing after a warm-up.")
+    report.note(f"step time at batch {largest}: {growth}; each figure is one timing of about 32 images "
+                f"(at least one step) after a warm-up step.")
     report.finish()
 
 

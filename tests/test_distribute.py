@@ -198,3 +198,18 @@ def test_mixed_precision_bf16_builds_and_trains_with_float32_outputs():
     history = model.finetune((rng.integers(0, 256, (16, 12, 12)), np.arange(16) % 3), epochs=(1, 1), verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert model.predict(model.preprocess(np.zeros((1, 12, 12))), verbose=0).dtype == np.float32
+
+
+def test_forcing_bf16_on_a_cpu_without_bf16_instructions_warns():
+    import warnings
+
+    from zoo import distribute
+
+    native = any(flag in distribute.cpu_flags() for flag in distribute.BF16_CPU_FLAGS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert distribute.mixed_precision_policy("bf16", distribute.strategy("cpu")) == "mixed_bfloat16"
+        assert distribute.mixed_precision_policy("auto", distribute.strategy("cpu")) == "float32"
+    slow = [w for w in caught if "AVX512_BF16" in str(w.message)]
+    # This machine (AVX2 only) warns; one with AVX512_BF16 or AMX must not.
+    assert len(slow) == (0 if native else 1), [str(w.message) for w in caught]

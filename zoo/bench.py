@@ -129,21 +129,17 @@ def peak_memory_mb() -> float:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on: cores, CPU model and the flags that matter for matmuls, versions."""
-    cpu, flags = platform.processor() or platform.machine(), []
-    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
+    from zoo.distribute import cpu_flags
+
+    cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    cpu = value.strip()
-                elif key.strip() == "flags":
-                    flags = [flag for flag in value.split() if flag in wanted]
-                    break
+            cpu = next((line.partition(":")[2].strip() for line in cpuinfo if line.startswith("model name")), cpu)
     except OSError:  # not Linux: the platform string is all we have
         pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "cpu_flags": flags, "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__}
+    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
+    return {"cores": os.cpu_count(), "cpu": cpu, "cpu_flags": [flag for flag in cpu_flags() if flag in wanted],
+            "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
 # --- workloads: what one step of a model is, per task ---------------------------------------------
