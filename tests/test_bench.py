@@ -65,7 +65,7 @@ def test_run_all_writes_results_with_machine_and_goals(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
     assert "SMOKE RUN" in text and "cores" in text and "TensorFlow 2." in text
-    assert "| `zoo list` < 0.5 s |" in text or "zoo list" in text.split("## Figures")[0]
+    assert "| `zoo list` < 0.5 s (ratio = seconds / 0.5 s) | `bench/cli.py` |" in text.split("## Figures")[0]
     assert "### `python bench/cli.py`" in text
 
 
