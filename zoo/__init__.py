@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from zoo.errors import UnknownModelError, UnknownWeightsTagError, WeightsNotAvailableError
+from zoo.errors import (ExportError, ExportParityError, PresetError, PushError, UnknownModelError, UnknownWeightsTagError,
+                        WeightsNotAvailableError)
 from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
 from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
@@ -30,6 +31,10 @@ __all__ = [
     "UnknownModelError",
     "UnknownWeightsTagError",
     "ManifestError",
+    "PresetError",
+    "PushError",
+    "ExportError",
+    "ExportParityError",
     "WeightsIntegrityError",
     "WeightsMismatchError",
     "WeightsNotAvailableError",
@@ -67,8 +72,10 @@ def load(
 ) -> "keras.Model":
     """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
 
-    ``name`` is a registry name, ``name.tag`` for a named weights tag, or the path
-    of a ``.keras`` file saved from a zoo model.
+    ``name`` is a registry name, ``name.tag`` for a named weights tag, the path
+    of a ``.keras`` file saved from a zoo model, a preset folder written by
+    ``model.save_preset(dir)``, or ``"hf://owner/name[@revision]"`` for a preset
+    pushed with ``model.push_to_hub``.
     ``weights="default"`` asks for the model's default pretrained weights,
     ``None`` for random initialisation, a tag name for another tag, or a path to
     a ``.weights.h5`` file. ``num_classes``, ``input_shape`` and any other keyword

@@ -243,6 +243,41 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_save(args: argparse.Namespace) -> int:
+    model = zoo.load(args.name, weights=None if args.no_weights else "default")
+    folder = model.save_preset(args.directory, tag=args.tag, license=args.license, overwrite=args.overwrite)
+    print(f"saved {args.name} as a preset: {folder} (zoo.load({str(folder)!r}); zoo push {folder} OWNER/NAME)")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from zoo.hub.push import push_preset
+
+    # No --token flag: a token on the command line ends up in shell history and `ps`.
+    result = push_preset(args.directory, args.repo_id, private=args.private, revision=args.revision,
+                         commit_message=args.message)
+    print(f"pushed {result['model']}.{result['tag']} to {result['url']}")
+    print(f"load it with: zoo.load({result['load']!r})")
+    if args.manifest:
+        pathlib.Path(args.manifest).write_text(json.dumps(result["manifest"], indent=2) + "\n")
+        print(f"manifest entry: {args.manifest} (ZOO_MANIFEST={args.manifest} -> zoo.load('{result['model']}.{result['tag']}'))")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from zoo.export import describe
+
+    if pathlib.Path(args.out).exists() and not args.overwrite:  # say so before loading TensorFlow and the model
+        raise FileExistsError(f"{args.out} exists; pass --overwrite to replace it.")
+    model = zoo.load(args.name, weights=None if args.no_weights else "default")
+    path = model.export_for_serving(args.out, format=args.format, tolerance=args.tolerance, quantize=args.quantize,
+                                    overwrite=args.overwrite)
+    info = describe(path)
+    print(f"exported {args.name} as {args.format}: {info['path']} ({info['bytes']:,} bytes; parity checked, "
+          f"tolerance {args.tolerance:g})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -332,6 +367,34 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--labels", type=int, nargs="+", default=None, help="class labels (cgan), one per sample")
     sample.add_argument("--no-weights", action="store_true", help="random weights")
     sample.set_defaults(run=cmd_sample)
+
+    save = commands.add_parser("save", help="write a model as a preset folder (config, weights, manifest entry, card)")
+    save.add_argument("name", help="model, model.tag, a .keras file or a preset")
+    save.add_argument("directory")
+    save.add_argument("--tag", default=None, help="the preset's weights tag (default: the folder name)")
+    save.add_argument("--license", default=None, help="declare a licence (default: the base weights')")
+    save.add_argument("--no-weights", action="store_true", help="random weights")
+    save.add_argument("--overwrite", action="store_true", help="replace a non-empty folder")
+    save.set_defaults(run=cmd_save)
+
+    push = commands.add_parser("push", help="upload a preset folder to the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN)")
+    push.add_argument("directory", help="a folder written by model.save_preset / zoo save")
+    push.add_argument("repo_id", help="OWNER/NAME; created when missing")
+    push.add_argument("--private", action="store_true")
+    push.add_argument("--revision", default=None, help="a branch (created when missing)")
+    push.add_argument("--message", default=None, help="commit message")
+    push.add_argument("--manifest", default=None, help="write a manifest with the pushed entry (hf_repo, pinned revision)")
+    push.set_defaults(run=cmd_push)
+
+    export = commands.add_parser("export", help="export for serving (SavedModel or TFLite), parity-checked")
+    export.add_argument("name", help="model, model.tag, a .keras file, a preset folder or hf://OWNER/NAME")
+    export.add_argument("--format", default="saved_model", choices=["saved_model", "tflite"])
+    export.add_argument("--out", required=True, help="SavedModel folder or .tflite file")
+    export.add_argument("--tolerance", type=float, default=1e-4, help="largest output difference accepted")
+    export.add_argument("--quantize", default=None, choices=["dynamic", "float16"], help="TFLite weight quantization")
+    export.add_argument("--no-weights", action="store_true", help="random weights")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing artifact")
+    export.set_defaults(run=cmd_export)
     return parser
 
 
@@ -339,7 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (zoo.UnknownModelError, zoo.WeightsNotAvailableError, zoo.ManifestError) as error:
+    except (zoo.UnknownModelError, zoo.WeightsNotAvailableError, zoo.ManifestError, zoo.WeightsIntegrityError,
+            zoo.PresetError, zoo.PushError, zoo.ExportError, FileExistsError) as error:
         print(f"zoo: {error}", file=sys.stderr)
         return 2
 

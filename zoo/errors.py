@@ -20,3 +20,19 @@ class UnknownWeightsTagError(UnknownModelError):
 
 class WeightsNotAvailableError(RuntimeError):
     """Pretrained weights were asked for but cannot be provided."""
+
+
+class PresetError(ValueError):
+    """A folder or Hub repository that is not a usable zoo preset (``model.save_preset``)."""
+
+
+class PushError(RuntimeError):
+    """The Hub refused or failed an upload; the message says why and what to do (never the token)."""
+
+
+class ExportError(RuntimeError):
+    """A model could not be exported for serving; nothing was written."""
+
+
+class ExportParityError(ExportError):
+    """An exported artifact does not reproduce the Keras model's outputs; nothing was written."""

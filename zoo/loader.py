@@ -61,6 +61,15 @@ def load(
             keras.config.set_dtype_policy(previous)
     if name.endswith(".keras"):
         return load_saved(name)
+    # A preset: a folder (a bare word only when it holds a preset, so a folder named like a model
+    # does not hide the model), or a Hub repository holding one.
+    if name.startswith("hf://") or os.path.isdir(name) and (os.sep in name or os.path.isfile(os.path.join(name, "manifest.json"))):
+        from zoo import preset
+
+        if weights != "default":
+            raise ValueError(f"{name} is a preset and brings its own weights; drop weights={weights!r}.")
+        overrides = dict(config, num_classes=num_classes, input_shape=input_shape)
+        return preset.load_hf(name, overrides) if name.startswith("hf://") else preset.load_dir(name, overrides)
     spec, tag = registry.resolve_tag(name)
     weights_file = None
     if weights == "default":
@@ -98,6 +107,10 @@ def load(
         from zoo.hub import marian
 
         return marian.load(spec, tag, entry, dict(config))
+    if use_tag and entry["format"] == "zoo_preset":  # a saved preset, named in a manifest (a folder or an hf_repo)
+        from zoo import preset
+
+        return preset.load(spec, tag, entry, dict(config, num_classes=num_classes, input_shape=input_shape))
     task = _task_class(spec.task)(
         spec.name,
         build_config,

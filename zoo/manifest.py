@@ -28,7 +28,7 @@ SOURCE_KINDS = {
     "bundled": ({"bundled"}, set()),
 }
 FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights",
-           "marian")
+           "marian", "zoo_preset")
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
 
 _registered: dict[str, dict[str, Any]] = {}
@@ -74,7 +74,13 @@ def validate_entry(model: str, tag: str, entry: dict[str, Any]) -> None:
         if not isinstance(files, dict) or set(files) != needed or "hf_repo" not in entry["source"]:
             raise ManifestError(f"{where}: a marian entry needs an hf_repo source and 'files' naming exactly "
                                 f"{sorted(needed)} (sha256 or \"\" each)")
-        for name, value in files.items():
+    if entry["format"] == "zoo_preset":  # a preset folder: weights plus config.json (and preprocessor.json)
+        files = entry.get("files")
+        if not isinstance(files, dict) or "config.json" not in files or "tfhub" in entry["source"] or "url" in entry["source"]:
+            raise ManifestError(f"{where}: a zoo_preset entry needs a bundled or hf_repo source and 'files' naming "
+                                "at least config.json (sha256 or \"\" each)")
+    if entry["format"] in ("marian", "zoo_preset"):
+        for name, value in entry["files"].items():
             if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value.lower())):
                 raise ManifestError(f"{where}: files[{name!r}] must be 64 hex digits or empty; got {value!r}")
 

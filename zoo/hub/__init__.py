@@ -129,6 +129,10 @@ def _parts(tag: str, entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         from zoo.hub import marian
 
         return list(marian.parts(tag, entry).values())
+    if entry["format"] == "zoo_preset":
+        from zoo import preset
+
+        return list(preset.parts(tag, entry).values())
     return [(tag, entry)]
 
 
@@ -138,6 +142,10 @@ def download(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> None:
         from zoo.hub import marian
 
         marian.fetch_files(spec.name, tag, entry)
+    elif entry["format"] == "zoo_preset":  # loaded as Keras weights, nothing to convert ahead
+        from zoo import preset
+
+        preset.fetch_files(spec.name, tag, entry)
     else:
         pretrained_layer_weights(spec, tag, entry)
 

@@ -12,9 +12,10 @@ from typing import Any
 import keras
 
 from zoo import registry
+from zoo.tasks.sharing import Shareable
 
 
-class SpecTask(keras.Model):
+class SpecTask(Shareable, keras.Model):
     METRICS: tuple[str, ...] = ()
 
     def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, *, weights_tag=None,

@@ -19,6 +19,7 @@ from keras import ops
 
 from zoo import preprocessing as preprocessing_lib
 from zoo import registry
+from zoo.tasks.sharing import Shareable
 
 # Feature extractors built on demand, kept outside Keras' attribute tracking so
 # they are neither saved with the model nor counted twice.
@@ -35,7 +36,7 @@ class TopK:
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ImageClassifier(keras.Model):
+class ImageClassifier(Shareable, keras.Model):
     """An image classifier built from a registered architecture.
 
     >>> import zoo, numpy as np

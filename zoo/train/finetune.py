@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -166,14 +167,38 @@ def finetune(
         chosen = distribute.strategy(strategy)
         if model.distribute_strategy is not chosen:
             model.distribute_on(chosen)
+    started = time.perf_counter()
     with chosen.scope():
-        return _finetune(
+        history = _finetune(
             model, data, chosen, validation_data=validation_data, epochs=epochs, num_classes=num_classes,
             recipe=recipe, learning_rate=learning_rate, batch_size=batch_size, augment=augment, shuffle=shuffle,
             unfreeze=unfreeze,
             freeze_batchnorm=freeze_batchnorm, callbacks=callbacks, checkpoint_dir=checkpoint_dir,
             jit_compile=jit_compile, steps_per_execution=steps_per_execution, verbose=verbose, seed=seed,
         )
+    # What a model card (model.save_preset) reports: the call, its data and its last-epoch metrics.
+    options = {"epochs": epochs, "recipe": recipe, "learning_rate": learning_rate, "batch_size": batch_size,
+               "augment": augment, "unfreeze": unfreeze, "seed": seed}
+    shown = ", ".join(f"{key}={value!r}" for key, value in options.items() if value is not None)
+    model.training_record = {
+        "data": f"{_describe_data(data)}: {history.examples} examples, {model.num_classes} classes"
+                + (f"; validation {history.validation_examples} examples" if history.validation_examples else ""),
+        "recipe": "; ".join(f"{p.name}: {p.epochs} epochs at learning rate {p.learning_rate:g}"
+                            + ("" if p.train_backbone else " (backbone frozen)") for p in history.phases)
+                  + f"; batch {batch_size}, Adam, warm-up + cosine decay",
+        "command": f"model.finetune({_describe_data(data)}, {shown})",
+        "seconds": round(time.perf_counter() - started, 1),
+        "final": {key: round(float(values[-1]), 6) for key, values in history.history.items() if values},
+    }
+    return history
+
+
+def _describe_data(data: Any) -> str:
+    if isinstance(data, (str, Path)):
+        return repr(str(data))
+    if isinstance(data, tuple) and len(data) == 2 and hasattr(data[0], "shape"):
+        return f"(x{tuple(data[0].shape)}, y{tuple(getattr(data[1], 'shape', ()))}) arrays"
+    return type(data).__name__
 
 
 def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, recipe, learning_rate, batch_size,
@@ -270,4 +295,6 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
     history.set_model(model)
     history.history = merged
     history.epoch = list(range(len(next(iter(merged.values()), []))))
+    history.phases, history.examples = phases, examples.count
+    history.validation_examples = held_out.count if validation_data is not None else 0
     return history
