@@ -1,6 +1,6 @@
 """Training steps/s: one device vs MirroredStrategy on 2 logical CPU devices, and 1 vs 2 local workers.
 
-    python bench/distribute.py [--steps 20] [--batch 32] [--smoke] [--json PATH]
+    python bench/distribute.py [--steps 12] [--batch 32] [--smoke] [--json PATH]
 
 Same model (ResNet-18, CIFAR stem, base width 16, 32x32x1), same global batch,
 synthetic data; each figure is the median of the timed epochs after a warm-up
@@ -83,7 +83,7 @@ def workers(count: int, steps: int, batch: int, epochs: int) -> list[subprocess.
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], **{
-        "--steps": dict(type=int, default=20, help="steps per epoch"),
+        "--steps": dict(type=int, default=12, help="steps per epoch"),
         "--batch": dict(type=int, default=32, help="global batch")})
     steps, batch, epochs = (2, 4, 2) if args.smoke else (args.steps, args.batch, 3)
     report = Report("bench/distribute.py", args)

@@ -247,7 +247,7 @@ def main() -> None:
         batch, length, words, steps, rounds = 4, 6, 40, 1, 1
         seq2seq, transformer = dict(embedding_dim=16, units=32), dict(size="tiny", d_model=32, ff_dim=64)
     else:
-        batch, length, words, steps, rounds = 64, 24, 2000, 3, 5
+        batch, length, words, steps, rounds = 64, 24, 2000, 3, 4
         seq2seq, transformer = dict(embedding_dim=128, units=256), dict(size="small")
     report = Report("bench/seq.py", args)
     keras.utils.set_random_seed(0)

@@ -53,10 +53,12 @@ def summary(step_seconds: list[float]) -> dict[str, float]:
             "rounds": len(step_seconds)}
 
 
-def fit_timer(fit: Callable, data: tf.data.Dataset, steps: int) -> Callable[[], float]:
+def fit_timer(fit: Callable, data: tf.data.Dataset, steps: int, warm_up: bool = True) -> Callable[[], float]:
     """Seconds per training step of ``fit`` (a model's ``fit``) over ``steps`` batches of ``data``;
-    its first call, which traces and compiles, is made here as the warm-up."""
-    fit(data, epochs=1, steps_per_epoch=max(1, min(steps, 2)), shuffle=False, verbose=0)
+    its first call, which traces and compiles, is made here as the warm-up (``warm_up=False`` when
+    the train function is already traced for these shapes)."""
+    if warm_up:
+        fit(data, epochs=1, steps_per_epoch=max(1, min(steps, 2)), shuffle=False, verbose=0)
 
     def run() -> float:
         start = time.perf_counter()
