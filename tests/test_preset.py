@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import preset
+from zoo import model_card, preset
 from zoo.tasks.translation import vocabularies
 from zoo.hub import integrity
 
@@ -66,8 +66,10 @@ def test_classifier_round_trip_keeps_outputs_classes_and_provenance(finetuned, z
 
 def test_preset_is_also_a_manifest_tag(finetuned, zoo_env, tmp_path, monkeypatch):
     folder = finetuned.save_preset(tmp_path / "p", tag="bars")
+    shipped_default = zoo.info("resnet18")["default_weights"]
     monkeypatch.setenv("ZOO_MANIFEST", str(folder / "manifest.json"))
     np.testing.assert_array_equal(scores(zoo.load("resnet18.bars")), scores(finetuned))
+    assert zoo.info("resnet18")["default_weights"] == shipped_default  # a tag added, the default untouched
 
 
 def test_a_reloaded_preset_saves_again_with_the_same_card_facts(finetuned, zoo_env, tmp_path):
@@ -152,5 +154,8 @@ def test_given_metrics_need_and_show_their_command(zoo_env, tmp_path):
                                license="Apache-2.0")
     card = (folder / "README.md").read_text()
     assert "| top1 | 0.5 |" in card and "Measured by: model.evaluate(x_test, y_test)" in card
-    assert 'license_name: "Apache-2.0"' in card
+    assert "\nlicense: apache-2.0\n" in card  # a licence the Hub knows, by its id
+    assert model_card.license_metadata("MIT (Kaiming He's Caffe ResNet models)") == ["license: mit"]
+    assert model_card.license_metadata("unspecified: trained from random initialisation") == [
+        "license: other", "license_name: unspecified-trained-from-random-initialisation"]
     assert preset.default_tag("My.Model v2") == "my-model-v2"

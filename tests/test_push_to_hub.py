@@ -44,9 +44,12 @@ def files_under(*roots: pathlib.Path):
 
 def test_push_then_load_gives_identical_outputs_and_a_real_card(hub, zoo_env, caplog, capsys):
     model = small_classifier()
+    model.compile()
+    labels = np.arange(len(RAW)) % 3
+    _, accuracy = model.evaluate(model.preprocess(RAW), labels, verbose=0)  # a measured figure for the card
     caplog.set_level(logging.DEBUG)
-    result = model.push_to_hub("alice/resnet18-bars", token=TOKEN, metrics={"top1": 0.625},
-                               metrics_command="model.evaluate(x_test, y_test) on 8 held-out bars")
+    result = model.push_to_hub("alice/resnet18-bars", token=TOKEN, metrics={"accuracy": accuracy},
+                               metrics_command="model.evaluate(model.preprocess(RAW), labels)")
     assert set(hub.repos) == {"alice/resnet18-bars"}
     assert f"Bearer {TOKEN}" in hub.authorizations  # the token was used ...
     pushed = {key.rsplit("/", 1)[-1] for key in hub.files if "/resolve/main/" in key}
@@ -54,7 +57,8 @@ def test_push_then_load_gives_identical_outputs_and_a_real_card(hub, zoo_env, ca
     # ... the card passed the server's metadata validation and carries the given metrics ...
     assert hub.cards and hub.cards[-1]["library_name"] == "keras" and not hub.invalid_cards
     card = hub.files["/alice/resnet18-bars/resolve/main/README.md"].decode()
-    assert "| top1 | 0.625 |" in card and 'zoo.load("hf://alice/resnet18-bars")' in card
+    assert f"| accuracy | {accuracy:.4g} |" in card and 'zoo.load("hf://alice/resnet18-bars")' in card
+    assert "Measured by: model.evaluate(model.preprocess(RAW), labels)" in card
 
     latest = zoo.load("hf://alice/resnet18-bars")
     pinned = zoo.load(result["load"])
@@ -88,6 +92,14 @@ def test_zoo_push_cli_reads_hf_token_and_writes_a_pinned_manifest(hub, zoo_env, 
     gets = sum(hub.gets.values())
     np.testing.assert_array_equal(scores(zoo.load("resnet18.preset")), scores(model))
     assert sum(hub.gets.values()) == gets  # warm: verified files from the cache, no download
+
+
+def test_push_to_a_branch_loads_from_that_revision(hub):
+    first, second = small_classifier(), small_classifier()  # two random initialisations
+    first.push_to_hub("alice/two", token=TOKEN)
+    second.push_to_hub("alice/two", token=TOKEN, revision="dev")
+    np.testing.assert_array_equal(scores(zoo.load("hf://alice/two@dev")), scores(second))
+    np.testing.assert_array_equal(scores(zoo.load("hf://alice/two")), scores(first))
 
 
 def test_rejected_token_is_a_clear_error_without_the_token(hub):

@@ -17,10 +17,14 @@ def bars(n=48, classes=3, seed=0):
     return x, y
 
 
+# Small, shallow ResNets: tracing a deep one costs more than the search under test.
+SMALL_RESNET = {"base_width": 8, "block": "basic", "stage3_blocks": 1, "stage4_blocks": 1}
+
+
 def test_search_resumes_without_redoing_trials_then_reports_and_exports(tmp_path, zoo_env, monkeypatch):
     x, y = bars()
     result = zoo.tune("resnet", (x, y), (x[:24], y[:24]), max_trials=2, epochs=1, batch_size=16,
-                  directory=str(tmp_path), verbose=0)
+                  directory=str(tmp_path), verbose=0, fixed=SMALL_RESNET)
     assert [t["status"] for t in result.trials] == ["COMPLETED", "COMPLETED"]
     assert result.trials[0]["score"] >= result.trials[1]["score"]
     assert result.best_hyperparameters == result.trials[0]["hyperparameters"]
@@ -31,11 +35,13 @@ def test_search_resumes_without_redoing_trials_then_reports_and_exports(tmp_path
     assert model.predict(model.preprocess(x[:4]), verbose=0).shape == (4, 3)
     assert model.preprocessing == "unit"  # trials train on preprocessed pixels, as finetune() does
     assert "COMPLETED" in result.table()
+    record = model.training_record  # what save_preset's model card reports
+    assert record["final"] == {"val_accuracy": result.trials[0]["score"]} and "zoo.tune('resnet'" in record["command"]
 
     finished = {p: p.stat().st_mtime_ns for p in pathlib.Path(tmp_path, "resnet").glob("trial_*/trial.json")}
     assert len(finished) == 2
     again = zoo.tune("resnet", (x, y), (x[:24], y[:24]), max_trials=3, epochs=1, batch_size=16,
-                 directory=str(tmp_path), verbose=0)
+                 directory=str(tmp_path), verbose=0, fixed=SMALL_RESNET)
     assert len(again.trials) == 3
     for path, mtime in finished.items():  # the two finished trials were not run (or rewritten) again
         assert path.stat().st_mtime_ns == mtime
@@ -108,6 +114,7 @@ def test_bayesian_and_hyperband_tuners_run(tmp_path):
     x, y = bars(24, classes=2)
     for tuner in ("bayesian", "hyperband"):  # hyperband: epochs is its max_epochs
         result = zoo.tune("lego_cnn", (x, y), (x, y), tuner=tuner, max_trials=2, epochs=2, batch_size=12,
-                          directory=str(tmp_path / tuner), verbose=0)
+                          directory=str(tmp_path / tuner), verbose=0,
+                          fixed={"blocks": 2, "block1_filters": 16, "block2_filters": 16})  # small: tracing dominates
         assert len(result.trials) >= 2 and all(t["status"] == "COMPLETED" for t in result.trials), tuner
         assert type(result.tuner).__name__ == {"bayesian": "BayesianOptimization", "hyperband": "Hyperband"}[tuner]

@@ -20,7 +20,8 @@ directory, max_trials = sys.argv[1], int(sys.argv[2])
 rng = np.random.default_rng(0)
 x = rng.integers(0, 100, (32, 16, 16, 1)).astype("float32"); y = np.arange(32) % 2
 result = zoo.tune("resnet", (x, y), (x[:16], y[:16]), max_trials=max_trials, epochs=1, batch_size=16,
-                  directory=directory, project_name="sweep", verbose=0)
+                  directory=directory, project_name="sweep", verbose=0,
+                  fixed={"base_width": 8, "block": "basic", "stage3_blocks": 1, "stage4_blocks": 1})
 print(json.dumps([[t["trial_id"], t["status"]] for t in result.trials]))
 """
 ENV = dict(os.environ, PYTHONPATH=os.getcwd(), TF_CPP_MIN_LOG_LEVEL="2")
@@ -93,7 +94,7 @@ import sys
 rng = np.random.default_rng(0)
 x = rng.integers(0, 100, (32, 16, 16, 1)).astype("float32"); y = np.arange(32) % 2
 result = zoo.tune("resnet", (x, y), (x[:16], y[:16]), max_trials=1, epochs=1, batch_size=16, strategy="mirrored:2",
-                  directory=sys.argv[1], verbose=0)
+                  directory=sys.argv[1], verbose=0, fixed={"base_width": 8, "block": "basic", "stage4_blocks": 1})
 print(json.dumps({"replicas": result.tuner.distribution_strategy.num_replicas_in_sync,
                   "status": result.trials[0]["status"], "score": result.trials[0]["score"]}))
 """

@@ -10,6 +10,7 @@ reported as unknown, with what to pass to record it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # What each task is for and where it stops being trustworthy (declarative, one line each).
@@ -53,13 +54,16 @@ USES = {
         "relying on them.",
     ),
 }
+# Licence ids the Hub knows, by the SPDX id a licence text starts with (lower case); anything else is "other".
+HUB_LICENSES = ("apache-2.0", "mit", "bsd-3-clause", "bsd-2-clause", "bsd", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
+                "cc-by-nc-4.0", "cc0-1.0", "gpl-3.0", "lgpl-3.0", "openrail", "unlicense")
 UNKNOWN_LICENSE = ("unspecified: trained from random initialisation with zoo; pass license=... to "
                    "save_preset to declare one")
 
 
 def provenance(model, *, metrics: dict[str, float] | None = None, metrics_command: str | None = None,
                license: str | None = None) -> dict[str, Any]:
-    """The manifest-entry fields of a preset: license, base_weights, config, training, metrics."""
+    """The manifest-entry fields of a preset zoo can vouch for: license, base_weights, training, metrics."""
     from zoo import manifest
 
     spec = model.spec
@@ -75,7 +79,6 @@ def provenance(model, *, metrics: dict[str, float] | None = None, metrics_comman
     elif base_entry is not None:
         facts["base_weights"] = {"name": f"{spec.name}.{model.weights_tag}", "source": base_entry["source"],
                                  "metrics": base_entry.get("metrics", {})}
-    facts["config"] = json.loads(json.dumps(model.build_config))
     record = getattr(model, "training_record", None)
     if record is not None:
         facts["training"] = record
@@ -99,8 +102,19 @@ def _params(model) -> int:
     return int(weights_target(model).count_params())
 
 
-def _yaml_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid YAML scalar
+def license_metadata(text: str) -> list[str]:
+    """The card's licence metadata lines: a Hub licence id when the text starts with one, else "other"
+    with a short slug (the full text is in the card's Licence section)."""
+    first = re.split(r"[\s(;,]", text.strip(), maxsplit=1)[0].lower()
+    if first in HUB_LICENSES:
+        return [f"license: {first}"]
+    words, slug = re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-").split("-"), ""
+    for word in words:  # whole words, at most 48 characters
+        if len(slug) + len(word) + 1 > 48:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    slug = slug or "unspecified"
+    return ["license: other", f"license_name: {slug}"]
 
 
 def render(model, tag: str, entry: dict[str, Any], document: dict[str, Any], repo_id: str | None = None) -> str:
@@ -118,8 +132,7 @@ def render(model, tag: str, entry: dict[str, Any], document: dict[str, Any], rep
         "- zoo",
         "- keras",
         f"- {spec.family}",
-        "license: other",
-        f"license_name: {_yaml_string(entry['license'])}",
+        *license_metadata(entry["license"]),
         "---",
         "",
         f"# {spec.name} ({tag})",

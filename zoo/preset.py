@@ -37,8 +37,6 @@ WEIGHTS_FILE = "model.weights.h5"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "README.md"
 PRESET_VERSION = 1
-# Build-config keys that belong to the text vectorizer, kept in preprocessor.json.
-TEXT_KEYS = ("tokens", "lowercase", "source_vocabulary", "target_vocabulary", "source_spm", "target_spm")
 
 
 def default_tag(directory: str | Path) -> str:
@@ -66,7 +64,9 @@ def split_config(model) -> tuple[dict[str, Any], dict[str, Any] | None]:
         preprocessor = {"kind": "image", "preprocessing": config.pop("preprocessing"),
                         "image_shape": list(model.image_shape),
                         "input": "raw pixels 0-255, any size, grayscale or RGB; resized to image_shape"}
-    elif model.spec.task == "translation":
+    elif model.spec.task == "translation":  # the text codecs' settings: tokens, vocabularies, SentencePiece models
+        from zoo.tasks.translation import TEXT_KEYS
+
         preprocessor = {"kind": "text", **{key: build.pop(key) for key in TEXT_KEYS if key in build}}
     else:
         preprocessor = None
@@ -121,10 +121,12 @@ def save_preset(model, directory: str | Path, *, tag: str | None = None, metrics
             "sha256": integrity.file_hashes(staging / WEIGHTS_FILE, ("sha256",))["sha256"],
             "format": FORMAT,
             "files": {name: integrity.file_hashes(staging / name, ("sha256",))["sha256"] for name in companions},
+            "config": document["config"]["build_config"],  # for `zoo info`; config.json is what loading reads
             **model_card.provenance(model, metrics=metrics, metrics_command=metrics_command, license=license),
         }
         manifest_lib.validate_entry(spec.name, tag, entry)
-        _write_json(staging / MANIFEST_FILE, {"models": {spec.name: {"default": tag, "tags": {tag: entry}}}})
+        # No "default": naming this manifest in ZOO_MANIFEST adds a tag, it does not change what zoo.load(name) gives.
+        _write_json(staging / MANIFEST_FILE, {"models": {spec.name: {"tags": {tag: entry}}}})
         (staging / CARD_FILE).write_text(model_card.render(model, tag, entry, document, repo_id), encoding="utf-8")
         replace_directory(staging, directory)
     except BaseException:
@@ -263,8 +265,10 @@ def parse_hf_reference(reference: str) -> tuple[str, str | None]:
     return repo_id, revision or None
 
 
-def hub_tag(repo_id: str) -> str:
-    return "hf-" + re.sub(r"[^A-Za-z0-9_-]+", "-", repo_id.replace("/", "--"))
+def hub_tag(repo_id: str, revision: str | None = None) -> str:
+    """The cache tag of a Hub preset: one per repository and revision, so branches do not evict each other."""
+    name = repo_id.replace("/", "--") + (f"-at-{revision}" if revision else "")
+    return "hf-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name)
 
 
 def load_hf(reference: str, overrides: dict[str, Any]):
@@ -274,7 +278,7 @@ def load_hf(reference: str, overrides: dict[str, Any]):
     repo_id, revision = parse_hf_reference(reference)
     source = {"hf_repo": repo_id, "hf_file": MANIFEST_FILE, **({"revision": revision} if revision else {})}
     try:
-        path = sources.from_hf_hub("preset", hub_tag(repo_id), {"source": source}, {})
+        path = sources.from_hf_hub("preset", hub_tag(repo_id, revision), {"source": source}, {})
     except sources.SourceUnavailable as error:
         from zoo.errors import WeightsNotAvailableError
 
@@ -282,4 +286,4 @@ def load_hf(reference: str, overrides: dict[str, Any]):
                                        "to a reachable Hub (or mirror) and check the repository id.") from None
     name, _, entry = read_manifest(path, reference)
     entry = dict(entry, source={key: value for key, value in dict(source, hf_file=WEIGHTS_FILE).items()})
-    return load(registry.get_spec(name), hub_tag(repo_id), entry, overrides)
+    return load(registry.get_spec(name), hub_tag(repo_id, revision), entry, overrides)

@@ -16,6 +16,7 @@ and KerasTuner's oracle continues where it stopped, without redoing finished tri
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any
 
 # Nothing heavy at import time: ``zoo/__init__`` imports ``tune`` from here, and ``zoo list``
@@ -118,4 +119,15 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     if not any(t["status"] == "COMPLETED" for t in table):
         raise RuntimeError(f"every one of {len(table)} trials failed; KerasTuner's log above says why "
                            "(a missing `tensorboard` package fails every trial).")
-    return TuneResult(search.get_best_models(1)[0], table[0]["hyperparameters"], table, objective, direction, search)
+    best = search.get_best_models(1)[0]
+    # What a model card (model.save_preset) reports about where this model came from.
+    called = dict(tuner=tuner, max_trials=max_trials, fixed=fixed, **search_kwargs)
+    shown = ", ".join(f"{key}={value!r}" for key, value in called.items() if value is not None)
+    best.training_record = {
+        "data": f"{len(x)} training examples" + (f", {len(validation_data[0])} validation" if validation_data else ""),
+        "recipe": f"best of {len(table)} KerasTuner {TUNERS[tuner]} trials (trial {table[0]['trial_id']}); "
+                  f"hyperparameters {json.dumps(table[0]['hyperparameters'], default=str)}",
+        "command": f"zoo.tune({family_or_name!r}, train_data, validation_data, {shown})",
+        "final": {objective: table[0]["score"]},
+    }
+    return TuneResult(best, table[0]["hyperparameters"], table, objective, direction, search)
