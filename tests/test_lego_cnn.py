@@ -44,7 +44,8 @@ def test_lego_search_space(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 100, (24, 16, 16, 1)).astype("float32"), np.arange(24) % 2
     result = zoo.tune("lego_cnn", (x, y), (x, y), max_trials=2, epochs=1, batch_size=12, directory=str(tmp_path),
-                      verbose=0)
+                      verbose=0, fixed={"blocks": 2, "block1_filters": 16, "block2_filters": 16})  # small: tracing dominates
     assert len(result.trials) == 2 and result.best_model.model_name == "lego_cnn"
     assert {"blocks", "block1_pool", "block1_inception", "head"} <= set(result.best_hyperparameters)
+    assert result.best_model.build_config["blocks"][0]["filters"] == 16  # what fixed= pinned
     assert len(result.best_model.build_config["blocks"]) == result.best_hyperparameters["blocks"]

@@ -10,8 +10,9 @@ from zoo.datasets import dates
 @pytest.mark.parametrize("name", ["seq2seq_attention", "transformer"])
 def test_sequence_spaces_are_scored_on_validation_exact_match(name, tmp_path):
     (x, y), (vx, vy) = dates.splits(64, 16, seed=5)
+    shallow = {"encoder_layers": 1, "decoder_layers": 1} if name == "transformer" else None  # tracing dominates
     result = zoo.tune(name, (x, y), (vx, vy), max_trials=2, epochs=1, batch_size=32, directory=str(tmp_path),
-                      verbose=0)
+                      verbose=0, fixed=shallow)
     assert result.objective == "val_exact_match" and result.direction == "max"
     assert [t["status"] for t in result.trials] == ["COMPLETED"] * 2
     assert all(0.0 <= t["score"] <= 1.0 for t in result.trials)
