@@ -285,5 +285,5 @@ def load_hf(reference: str, overrides: dict[str, Any]):
         raise WeightsNotAvailableError(f"{reference}: cannot fetch its {MANIFEST_FILE}: {error}. Set HF_ENDPOINT "
                                        "to a reachable Hub (or mirror) and check the repository id.") from None
     name, _, entry = read_manifest(path, reference)
-    entry = dict(entry, source={key: value for key, value in dict(source, hf_file=WEIGHTS_FILE).items()})
+    entry = dict(entry, source=dict(source, hf_file=WEIGHTS_FILE))
     return load(registry.get_spec(name), hub_tag(repo_id, revision), entry, overrides)
