@@ -11,11 +11,13 @@ import fnmatch
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import h5py
 import numpy as np
 
+from zoo.hub.convert.file_checks import format_error
+from zoo.hub.convert.h5_checks import attribute, dataset_array, display_name, group, open_h5
 from zoo.hub.errors import WeightsMismatchError
 
 FILE_FORMAT = "zoo-layer-weights-1"
@@ -29,7 +31,8 @@ def save_layer_weights(weights: LayerWeights, path: Path) -> None:
     os.close(handle)
     try:
         with h5py.File(temp, "w") as out:
-            out.attrs["format"] = FILE_FORMAT
+            # A fixed-length string: libhdf5 can loop forever on a damaged variable-length one.
+            out.attrs["format"] = np.bytes_(FILE_FORMAT)
             for layer, arrays in weights.items():
                 group = out.create_group(layer)
                 for index, array in enumerate(arrays):
@@ -52,13 +55,27 @@ def save_model_weights(model, path: Path, dtype=None) -> Path:
     return Path(path)
 
 
-def read_layer_weights(path: Path) -> LayerWeights:
-    with h5py.File(path, "r") as handle:
-        if handle.attrs.get("format") != FILE_FORMAT:
-            raise WeightsMismatchError(f"{path} is not a zoo converted-weights file")
-        return {
-            layer: [np.asarray(group[str(i)]) for i in range(len(group))] for layer, group in handle.items()
-        }
+def read_layer_weights(path: Path | BinaryIO) -> LayerWeights:
+    """The file's ``{layer: [arrays]}`` (``path`` may also be a binary file object); ``WeightsFormatError``
+    if it is not laid out as ``save_layer_weights`` writes (a group per layer, datasets ``0`` .. ``n-1``)."""
+    with open_h5(path, "zoo layer-weights") as handle:
+        path = display_name(path, "zoo layer-weights")
+        found = attribute(path, handle, "format", "the root group's")
+        found = found.decode("utf-8", "replace") if isinstance(found, bytes) else found
+        if not isinstance(found, str) or found != FILE_FORMAT:
+            raise format_error(path, f"is not a zoo layer-weights file (its 'format' attribute is "
+                                     f"{str(found)[:40]!r}, expected {FILE_FORMAT!r})")
+        weights = {}
+        for layer in handle:
+            if not isinstance(layer, str):  # h5py gives names that are not UTF-8 as bytes
+                raise format_error(path, f"layer name {layer!r} is not UTF-8 text")
+            arrays = group(path, handle, layer, "layer group")
+            names = sorted(arrays, key=lambda name: (len(name), name))
+            if names != [str(i) for i in range(len(names))]:
+                raise format_error(path, f"layer group {layer!r} holds {names[:5]}, expected datasets "
+                                         f"named 0 .. {len(names) - 1}")
+            weights[layer] = [dataset_array(path, arrays, name, f"layer {layer!r} weight") for name in names]
+        return weights
 
 
 def assign_layer_weights(model, weights: LayerWeights, may_stay_fresh: Sequence[str] = ()) -> list[str]:

@@ -21,9 +21,13 @@ is read (``model.shared.weight``, ``model.encoder.layers.N...``), post-norm only
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+
+from zoo.hub.convert.file_checks import numeric_array
+from zoo.hub.errors import WeightsMismatchError
 
 # Marian/HF activation names -> Keras activation names (both "gelu"s are the exact erf form).
 ACTIVATIONS = {"swish": "swish", "silu": "swish", "gelu": "gelu", "relu": "relu"}
@@ -61,14 +65,38 @@ def vocabulary_order(config: dict[str, Any], unk_id: int = 1) -> np.ndarray:
     return np.array([pad, unk_id, pad, eos] + [i for i in range(size) if i not in special])
 
 
-def _attention(tensors, prefix: str, d_model: int, heads: int) -> dict[str, np.ndarray]:
+class _Checkpoint:
+    """The checkpoint's tensors by name: a missing one is a ``WeightsMismatchError`` naming it,
+    a non-numeric one a ``WeightsFormatError``."""
+
+    def __init__(self, tensors: dict[str, Any]):
+        self._tensors = tensors
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._tensors:
+            raise WeightsMismatchError(f"the Marian checkpoint has no tensor {name!r} (it was made for another "
+                                       f"layout, or config.json does not describe it)")
+        return numeric_array("the Marian checkpoint", name, self._tensors[name])
+
+    def shaped(self, name: str, shape: tuple[int, ...], transpose: bool = False) -> np.ndarray:
+        value = self[name]
+        oriented = value.T if transpose else value
+        if (value.size != math.prod(shape) or (transpose and value.ndim != 2)
+                or (oriented.ndim == len(shape) and oriented.shape != shape)):
+            raise WeightsMismatchError(f"the Marian checkpoint's tensor {name!r} has shape {value.shape}; "
+                                       f"config.json's sizes need {math.prod(shape)} values as {shape}")
+        return oriented.reshape(shape)
+
+
+def _attention(tensors: _Checkpoint, prefix: str, d_model: int, heads: int) -> dict[str, np.ndarray]:
     """HF q/k/v/out projections (out x in) -> Keras MultiHeadAttention kernels (in, heads, head_dim)."""
     head_dim = d_model // heads
     out = {}
     for ours, theirs in (("query", "q_proj"), ("key", "k_proj"), ("value", "v_proj")):
-        out[f"{ours}/kernel"] = tensors[f"{prefix}.{theirs}.weight"].T.reshape(d_model, heads, head_dim)
-        out[f"{ours}/bias"] = tensors[f"{prefix}.{theirs}.bias"].reshape(heads, head_dim)
-    out["attention_output/kernel"] = tensors[f"{prefix}.out_proj.weight"].T.reshape(heads, head_dim, d_model)
+        out[f"{ours}/kernel"] = tensors.shaped(f"{prefix}.{theirs}.weight", (d_model, heads, head_dim), transpose=True)
+        out[f"{ours}/bias"] = tensors.shaped(f"{prefix}.{theirs}.bias", (heads, head_dim))
+    out["attention_output/kernel"] = tensors.shaped(f"{prefix}.out_proj.weight", (heads, head_dim, d_model),
+                                                    transpose=True)
     out["attention_output/bias"] = tensors[f"{prefix}.out_proj.bias"]
     return out
 
@@ -82,12 +110,13 @@ def _ffn(tensors, prefix: str) -> dict[str, np.ndarray]:
             "ff_out/kernel": tensors[f"{prefix}.fc2.weight"].T, "ff_out/bias": tensors[f"{prefix}.fc2.bias"]}
 
 
-def _by_path(tensors: dict[str, np.ndarray], config: dict[str, Any]) -> dict[str, np.ndarray]:
+def _by_path(tensors: _Checkpoint, config: dict[str, Any]) -> dict[str, np.ndarray]:
     """Every zoo variable path -> its array."""
     d, heads, order = config["d_model"], config["encoder_attention_heads"], vocabulary_order(config)
     prefixed = lambda name, parts: {f"{name}/{key}": value for key, value in parts.items()}  # noqa: E731
-    paths = {"source_embedding/tokens/embeddings": tensors["model.shared.weight"][order],
-             "logits/bias": tensors["final_logits_bias"].reshape(-1)[order]}
+    size = config["vocab_size"]
+    paths = {"source_embedding/tokens/embeddings": tensors.shaped("model.shared.weight", (size, d))[order],
+             "logits/bias": tensors.shaped("final_logits_bias", (size,))[order]}
     for i in range(config["encoder_layers"]):
         theirs = f"model.encoder.layers.{i}"
         paths.update(prefixed(f"encoder_{i}/self_attention", _attention(tensors, f"{theirs}.self_attn", d, heads)))
@@ -108,12 +137,12 @@ def _by_path(tensors: dict[str, np.ndarray], config: dict[str, Any]) -> dict[str
 def layer_weights(tensors: dict[str, np.ndarray], config: dict[str, Any], network) -> dict[str, list[np.ndarray]]:
     """The checkpoint as ``{layer name: arrays in the layer's weight order}`` for ``network``
     (a ``transformer`` built with ``transformer_config(config)`` and ``len(order)`` tokens)."""
-    paths = _by_path(tensors, config)
+    paths = _by_path(_Checkpoint(tensors), config)
     weights = {}
     for layer in network.layers:
         if layer.weights:
             missing = [v.path for v in layer.weights if v.path not in paths]
             if missing:
-                raise KeyError(f"the Marian checkpoint has nothing for {missing[:3]}")
+                raise WeightsMismatchError(f"the Marian checkpoint has nothing for {missing[:3]}")
             weights[layer.name] = [np.asarray(paths[v.path], "float32") for v in layer.weights]
     return weights

@@ -9,12 +9,14 @@ permuted, since PyTorch flattens (C, H, W) and Keras (H, W, C).
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 from typing import Callable, Iterable
 
 import numpy as np
 
-from zoo.hub.errors import WeightsMismatchError
+from zoo.hub.convert.file_checks import NUMERIC_KINDS, a_type
+from zoo.hub.errors import WeightsFormatError, WeightsMismatchError
 
 
 def _resnet_layer(module: str) -> str:
@@ -73,12 +75,24 @@ def _dense_kernel(weight: np.ndarray, flattened_from: tuple[int, int, int] | Non
 
 
 def _module_arrays(module: str, params: dict[str, np.ndarray], flattened_from) -> list[np.ndarray]:
+    needed = BATCHNORM_ORDER if "running_mean" in params else ("weight",)
+    missing = [key for key in needed if key not in params]
+    if missing:
+        raise WeightsMismatchError(
+            f"the weights file has {', '.join(f'{module}.{key}' for key in sorted(params))} "
+            f"but no {module}.{missing[0]} (it was made for another architecture, or is incomplete)"
+        )
     if "running_mean" in params:
         return [params[key] for key in BATCHNORM_ORDER]
     weight = params["weight"]
     if weight.ndim == 4:
         arrays = [weight.transpose(2, 3, 1, 0)]
     elif weight.ndim == 2:
+        if flattened_from is not None and weight.size != weight.shape[0] * math.prod(flattened_from):
+            raise WeightsMismatchError(
+                f"tensor {module}.weight has shape {weight.shape}; it follows a flatten of {flattened_from} "
+                f"(channels, height, width), so it needs {math.prod(flattened_from)} inputs"
+            )
         arrays = [_dense_kernel(weight, flattened_from)]
     else:
         raise WeightsMismatchError(f"tensor {module}.weight has an unexpected shape {weight.shape}")
@@ -102,6 +116,9 @@ def layer_weights_from_state_dict(
     for name, value in state.items():
         if name.endswith("num_batches_tracked") or any(fnmatch.fnmatchcase(name, p) for p in ignore):
             continue
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in NUMERIC_KINDS:
+            found = f"{value.dtype} data" if isinstance(value, np.ndarray) else a_type(value)
+            raise WeightsFormatError(f"state dict entry {name!r} is {found}, not a numeric tensor")
         module, _, param = name.rpartition(".")
         modules.setdefault(module, {})[param] = np.asarray(value, dtype=np.float32)
     weights = {}
