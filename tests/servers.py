@@ -33,6 +33,9 @@ class LocalServer:
         # Faults, each applied to the next GET of a path, then forgotten.
         self.corrupt_once: set[str] = set()  # one byte flipped
         self.truncate_once: set[str] = set()  # the body stops halfway and the connection closes
+        # GETs of a path still to be answered without Content-Length and with half the body, then a close:
+        # a truncation no HTTP client can notice.
+        self.chop_unannounced: collections.Counter[str] = collections.Counter()
         # Uploads: the token a write must carry (None: any), the Authorization headers seen, repos and commits.
         self.write_token: str | None = None
         self.authorizations: list[str] = []
@@ -75,10 +78,13 @@ class LocalServer:
             def _lookup(self) -> bytes | None:
                 return owner.files.get(self.path.split("?", 1)[0])
 
-            def _headers(self, data: bytes, status: int, length: int, start: int = 0) -> None:
+            def _headers(self, data: bytes, status: int, length: int | None, start: int = 0) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(length))
+                if length is None:
+                    self.send_header("Connection", "close")
+                else:
+                    self.send_header("Content-Length", str(length))
                 self.send_header("Accept-Ranges", "bytes")
                 if status == 206:
                     self.send_header("Content-Range", f"bytes {start}-{start + length - 1}/{len(data)}")
@@ -115,6 +121,12 @@ class LocalServer:
                 if range_header.startswith("bytes=") and range_header.endswith("-"):
                     start = int(range_header[len("bytes="):-1])
                 body = data[start:]
+                if owner.chop_unannounced[path] > 0:
+                    owner.chop_unannounced[path] -= 1
+                    self._headers(data, 200, None)
+                    self.close_connection = True
+                    self._send_body(body[: len(body) // 2])
+                    return
                 self._headers(data, 206 if start else 200, len(body), start)
                 if truncate:
                     body = body[: len(body) // 2]
@@ -207,3 +219,24 @@ class LocalServer:
                         time.sleep(chunk / owner.bytes_per_second)
 
         return Handler
+
+
+class SilentServer:
+    """Accepts TCP connections on 127.0.0.1 and never answers (the kernel completes the handshakes)."""
+
+    def __init__(self):
+        import socket
+
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+
+    def __enter__(self) -> "SilentServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._socket.close()

@@ -11,6 +11,7 @@ import zoo
 from tests.servers import LocalServer
 from tests.weights_helpers import entry, use_manifest
 from zoo.hub import tfhub
+from zoo.hub.errors import WeightsFormatError
 
 
 def _tar_gz(folder) -> bytes:
@@ -49,7 +50,7 @@ def test_archive_members_cannot_escape_the_cache(tmp_path):
         tar.addfile(info, io.BytesIO(payload))
     archive = tmp_path / "evil.tar.gz"
     archive.write_bytes(buffer.getvalue())
-    with pytest.raises(tarfile.FilterError):
+    with pytest.raises(WeightsFormatError, match="outside the destination"):
         tfhub.unpack(archive, tmp_path / "cache" / "saved_model")
     assert not (tmp_path / "cache" / "escaped.txt").exists() and not (tmp_path / "escaped.txt").exists()
     assert not (tmp_path / "cache" / "saved_model").exists()

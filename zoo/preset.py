@@ -242,7 +242,10 @@ def load(spec, tag: str, entry: dict[str, Any], overrides: dict[str, Any]):
         raise ValueError(f"{spec.name}.{tag} is a preset: its architecture is fixed by its config.json, so "
                          f"{', '.join(given)} cannot be changed when loading. Load it, then use "
                          "model.transfer(num_classes) for a new head.")
-    return build(fetch_files(spec.name, tag, entry), tag, entry)
+    from zoo.hub import trust_on_first_use
+
+    with trust_on_first_use():  # unhashed Hub files are pinned only once the task is built from them
+        return build(fetch_files(spec.name, tag, entry), tag, entry)
 
 
 def load_dir(directory: str | Path, overrides: dict[str, Any]):

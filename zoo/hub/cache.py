@@ -1,9 +1,14 @@
 """Where zoo keeps weights: ``$ZOO_CACHE`` (default ``~/.cache/zoo``).
 
-    downloads/<model>/<tag>/<upstream file>   raw files, verified before use
-    converted/<model>/<tag>/<hash>.h5          converted layer weights, keyed by the raw file's hash
-    pins.json                                  sha256 of files whose upstream publishes none, pinned on first download
-    locks/                                     one file lock per weights tag
+    downloads/<model>/<tag>/<upstream file>          raw files zoo downloaded, verified before every use
+    converted/<model>/<tag>/<raw key>--<sha256>.h5   converted layer weights: keyed by the raw file's hash,
+                                                     named by their own sha256, checked on every read
+    pins.json                                        sha256 of files whose upstream publishes none, pinned
+                                                     once a download has been parsed and converted
+    locks/                                           one file lock per weights tag
+
+Only what zoo downloaded into this folder is ever deleted by zoo. A multi-file entry
+(a Marian or preset repository) keeps each companion file under the tag ``<tag>+<file>``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 from filelock import FileLock
 
 ENV_CACHE = "ZOO_CACHE"
+# How long a process waits for another one fetching the same tag before giving up (seconds).
+LOCK_TIMEOUT_SECONDS = 3600.0
 
 
 def root() -> Path:
@@ -28,15 +35,38 @@ def downloads_dir(model: str, tag: str) -> Path:
     return root() / "downloads" / model / tag
 
 
-def converted_path(model: str, tag: str, key: str) -> Path:
-    return root() / "converted" / model / tag / f"{key}.h5"
+def converted_dir(model: str, tag: str) -> Path:
+    return root() / "converted" / model / tag
+
+
+def converted_path(model: str, tag: str, key: str, sha256: str) -> Path:
+    return converted_dir(model, tag) / f"{key}--{sha256}.h5"
+
+
+def converted_candidates(model: str, tag: str, key: str) -> list[Path]:
+    """Converted files for the raw file ``key`` (normally one; their names carry their own sha256)."""
+    directory = converted_dir(model, tag)
+    return sorted(directory.glob(f"{key}--*.h5")) if directory.is_dir() else []
+
+
+def sha256_in_name(path: Path) -> str:
+    return path.stem.rpartition("--")[2]
+
+
+def owns(path: Path) -> bool:
+    """Whether zoo downloaded ``path`` itself (only such files may be deleted or replaced)."""
+    try:
+        Path(path).resolve().relative_to((root() / "downloads").resolve())
+        return True
+    except ValueError:
+        return False
 
 
 def lock(model: str, tag: str) -> FileLock:
     """A lock held while one process fetches and converts a tag; others wait, then reuse."""
     path = root() / "locks" / f"{model}.{tag}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path))
+    return FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
 
 
 def _pins_path() -> Path:
@@ -45,22 +75,44 @@ def _pins_path() -> Path:
 
 def read_pins() -> dict[str, dict[str, Any]]:
     try:
-        return json.loads(_pins_path().read_text())
+        pins = json.loads(_pins_path().read_text())
     except FileNotFoundError:
         return {}
+    except (OSError, ValueError):
+        return {}  # an unreadable pins file pins nothing: files get downloaded and checked afresh
+    return pins if isinstance(pins, dict) else {}
 
 
-def pin(model: str, tag: str, sha256: str, source: str) -> None:
-    """Record the sha256 of a first verified download (atomically, under a lock)."""
+def _write_pins(change) -> None:
     path = _pins_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(root() / "locks" / "pins.lock")):
+    (root() / "locks").mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root() / "locks" / "pins.lock"), timeout=LOCK_TIMEOUT_SECONDS):
         pins = read_pins()
-        pins[f"{model}.{tag}"] = {"sha256": sha256, "source": source}
+        change(pins)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".pins-")
         with os.fdopen(handle, "w") as out:
             json.dump(pins, out, indent=2, sort_keys=True)
         os.replace(temp, path)
+
+
+def pin(model: str, tag: str, sha256: str, source: str) -> None:
+    """Record the sha256 of a download that was parsed and converted (atomically, under a lock)."""
+    _write_pins(lambda pins: pins.__setitem__(f"{model}.{tag}", {"sha256": sha256, "source": source}))
+
+
+def unpin(model: str | None = None, tag: str | None = None) -> int:
+    """Forget pins: all, a model's, or one tag's (with its companion files' ``<tag>+<file>``)."""
+    removed = []
+
+    def change(pins: dict) -> None:
+        for key in list(pins):
+            name, _, pinned_tag = key.partition(".")
+            if model is None or name == model and (tag is None or pinned_tag.split("+")[0] == tag):
+                removed.append(pins.pop(key))
+
+    _write_pins(change)
+    return len(removed)
 
 
 def remove_stale_temporaries(directory: Path) -> None:
@@ -71,29 +123,48 @@ def remove_stale_temporaries(directory: Path) -> None:
                 leftover.unlink(missing_ok=True) if leftover.is_file() else shutil.rmtree(leftover, True)
 
 
+def _files(kind: str) -> list[tuple[str, str, Path]]:
+    base = root() / kind
+    if not base.is_dir():
+        return []
+    found = []
+    for file in sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith((".tmp-", "tmp"))):
+        parts = file.relative_to(base).parts
+        if len(parts) >= 3:
+            found.append((parts[0], parts[1], file))
+    return found
+
+
 def entries() -> list[dict[str, Any]]:
     """What the cache holds: one row per cached file."""
-    rows = []
-    for kind in ("downloads", "converted"):
-        base = root() / kind
-        if not base.is_dir():
-            continue
-        for file in sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith((".tmp-", "tmp"))):
-            model, tag = file.relative_to(base).parts[:2]
-            rows.append({"kind": kind, "model": model, "tag": tag, "file": str(file), "bytes": file.stat().st_size})
-    return rows
+    return [{"kind": kind, "model": model, "tag": tag, "file": str(file), "bytes": file.stat().st_size}
+            for kind in ("downloads", "converted") for model, tag, file in _files(kind)]
 
 
-def clear(model: str | None = None) -> int:
-    """Delete cached files (of one model, or all); returns how many files were removed."""
+def _tag_dirs(base: Path, model: str, tag: str | None) -> list[Path]:
+    if tag is None:
+        return [base / model]
+    folder = base / model
+    return [p for p in folder.iterdir() if p.name == tag or p.name.startswith(tag + "+")] if folder.is_dir() else []
+
+
+def clear(name: str | None = None) -> int:
+    """Delete cached files and pins: all, one model's (``"resnet18"``) or one tag's (``"resnet18.tv_in1k"``).
+
+    Returns how many files were removed. A tag's pins go with its files, so a file a
+    server once sent broken is fetched and judged afresh.
+    """
+    model, _, tag = name.partition(".") if name else (None, "", "")
     removed = 0
     for kind in ("downloads", "converted"):
         base = root() / kind
-        targets = [base / model] if model else [base]
+        targets = _tag_dirs(base, model, tag or None) if model else [base]
         for target in targets:
             if target.exists():
                 removed += sum(1 for p in target.rglob("*") if p.is_file())
                 shutil.rmtree(target)
-    if not model:
+    if model:
+        unpin(model, tag or None)
+    else:
         _pins_path().unlink(missing_ok=True)
     return removed

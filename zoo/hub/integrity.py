@@ -40,17 +40,15 @@ def cache_key(expected: dict[str, str]) -> str | None:
 
 
 def verify(path: Path, expected: dict[str, str], sha256_prefix: str = "") -> str:
-    """Check ``path`` against every expected hash; delete it and raise on a mismatch.
+    """Check ``path`` against every expected hash; raise ``WeightsIntegrityError`` on a mismatch.
 
-    Returns the file's sha256 (for pinning when nothing was published).
+    Never deletes: whether a bad file may be removed is the caller's decision (only zoo's own
+    downloads may). Returns the file's sha256 (for pinning when nothing was published).
     """
     actual = file_hashes(path)
-    checks = dict(expected)
-    for name, value in checks.items():
+    for name, value in expected.items():
         if actual[name] != value:
-            path.unlink(missing_ok=True)
             raise WeightsIntegrityError(str(path), name, value, actual[name])
     if sha256_prefix and not actual["sha256"].startswith(sha256_prefix.lower()):
-        path.unlink(missing_ok=True)
         raise WeightsIntegrityError(str(path), "sha256 prefix", sha256_prefix, actual["sha256"])
     return actual["sha256"]

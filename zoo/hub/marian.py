@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zoo.hub import cache, fetch
+from zoo.hub import cache, fetch, trust_on_first_use
 from zoo.hub.convert import marian
 
 COMPANIONS = ("config.json", "vocab.json", "source.spm", "target.spm")
@@ -41,9 +41,9 @@ def fetch_files(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
 
 def read_tensors(path: Path) -> dict:
     if path.suffix == ".safetensors":
-        from safetensors.numpy import load_file
+        from zoo.hub.convert.safetensors_state_dict import read_tensors as read_safetensors  # header checked first
 
-        return load_file(str(path))
+        return read_safetensors(path)
     from zoo.hub.convert.torch_pth import read_state_dict  # zoo's restricted unpickler: no code runs
 
     return read_state_dict(path)
@@ -65,9 +65,11 @@ def load(spec, tag: str, entry: dict[str, Any], overrides: dict[str, Any]):
     from zoo.hub.layer_weights import assign_layer_weights
     from zoo.tasks.translation import Translator
 
-    paths = fetch_files(spec.name, tag, entry)
-    marian_config = json.loads(paths["config.json"].read_text())
-    config = {**build_config(paths, marian_config), **{k: v for k, v in overrides.items() if v is not None}}
-    task = Translator(spec.name, config, weights_tag=tag)
-    assign_layer_weights(task.network, marian.layer_weights(read_tensors(paths["weights"]), marian_config, task.network))
+    with trust_on_first_use():  # unhashed files are pinned only once the translator is built from them
+        paths = fetch_files(spec.name, tag, entry)
+        marian_config = json.loads(paths["config.json"].read_text())
+        config = {**build_config(paths, marian_config), **{k: v for k, v in overrides.items() if v is not None}}
+        task = Translator(spec.name, config, weights_tag=tag)
+        assign_layer_weights(task.network,
+                             marian.layer_weights(read_tensors(paths["weights"]), marian_config, task.network))
     return task

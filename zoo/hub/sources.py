@@ -9,7 +9,10 @@
 
 Each source returns a local path or raises ``SourceUnavailable`` quickly: a host
 that does not accept a TCP connection within a few seconds is skipped rather
-than retried for minutes.
+than retried for minutes, and a host that accepts but stays silent is given up
+after ``ZOO_TIMEOUT`` seconds (default 8) without an answer. A fetcher never
+deletes or rewrites a file outside ``$ZOO_CACHE/downloads``: bundled and mirror
+files are read in place or copied.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from urllib.parse import urlparse
 from zoo.hub import cache
 
 ENV_MIRROR = "ZOO_MIRROR"
+ENV_TIMEOUT = "ZOO_TIMEOUT"
 PROBE_TIMEOUT_SECONDS = 3.0
-DOWNLOAD_TIMEOUT_SECONDS = 60.0
+# Longest wait for a server's next byte (a silent server is given up after this, not retried).
+DEFAULT_TIMEOUT_SECONDS = 8.0
 
 
 class SourceUnavailable(RuntimeError):
@@ -36,6 +41,32 @@ class SourceUnavailable(RuntimeError):
 
 class TransferInterrupted(SourceUnavailable):
     """The connection broke mid-download; worth one more try."""
+
+
+def timeout() -> float:
+    """Seconds to wait for a server's answer or its next byte (``ZOO_TIMEOUT``, default 8)."""
+    value = os.environ.get(ENV_TIMEOUT, "").strip()
+    if not value:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"{ENV_TIMEOUT}={value!r}: expected a positive number of seconds, e.g. {ENV_TIMEOUT}=30.")
+    return seconds
+
+
+def mirror_base() -> str | None:
+    """``ZOO_MIRROR``: a directory or an http(s) base URL (anything else is a configuration error)."""
+    base = os.environ.get(ENV_MIRROR, "").strip()
+    if not base:
+        return None
+    scheme = urlparse(base).scheme
+    if scheme not in ("", "http", "https", "file") and not (len(scheme) == 1 and os.name == "nt"):
+        raise ValueError(f"{ENV_MIRROR}={base!r}: a mirror is a directory or an http(s):// URL; "
+                         f"{scheme}:// is not supported. Fill a directory with `zoo mirror DIR` and point {ENV_MIRROR} at it.")
+    return base[len("file://"):] if scheme == "file" else base.rstrip("/")
 
 
 def offline() -> bool:
@@ -76,16 +107,36 @@ def download_url(url: str, destination: Path, known_hash: str | None, progress: 
     pooch.get_logger().setLevel(logging.WARNING)
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.unlink(missing_ok=True)  # pooch would otherwise reuse whatever is there
-    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=DOWNLOAD_TIMEOUT_SECONDS)
+    seconds = timeout()
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=(PROBE_TIMEOUT_SECONDS, seconds))
     try:
         pooch.retrieve(url, known_hash, fname=destination.name, path=destination.parent, downloader=downloader)
     except requests.HTTPError as error:
         raise SourceUnavailable(f"HTTP {error.response.status_code}") from None
-    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout) as error:
+    except (requests.Timeout, requests.exceptions.ConnectionError) as error:
+        if _is_timeout(error):  # a silent server stays silent: give up now, no second wait
+            raise SourceUnavailable(f"no answer within {seconds:g} s ({ENV_TIMEOUT}={seconds:g}; raise it for a "
+                                    f"slow server)") from None
+        raise TransferInterrupted(f"{type(error).__name__}: {error}") from None
+    except requests.exceptions.ChunkedEncodingError as error:
         raise TransferInterrupted(f"{type(error).__name__}: {error}") from None
     except requests.RequestException as error:
         raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
     return destination
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """requests reports a read timeout inside a streamed body as a ConnectionError wrapping it."""
+    import requests
+    import urllib3
+
+    seen = 0
+    while error is not None and seen < 8:
+        if isinstance(error, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, socket.timeout)):
+            return True
+        error = error.args[0] if error.args and isinstance(error.args[0], BaseException) else error.__context__
+        seen += 1
+    return False
 
 
 def _pooch_hash(expected: dict[str, str]) -> str | None:
@@ -108,8 +159,8 @@ def copy_into(source: Path, destination: Path) -> Path:
     return destination
 
 
-def from_mirror(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
-    base = os.environ[ENV_MIRROR].rstrip("/")
+def from_mirror(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+    base = mirror_base()
     name = upstream_file_name(entry)
     destination = cache.downloads_dir(model, tag) / name
     if urlparse(base).scheme in ("http", "https"):
@@ -120,7 +171,7 @@ def from_mirror(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
     return copy_into(mirrored, destination)
 
 
-def from_url(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
+def from_url(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
     destination = cache.downloads_dir(model, tag) / upstream_file_name(entry)
     return download_url(entry["source"]["url"], destination, _pooch_hash(expected))
 
@@ -134,18 +185,41 @@ def _hf_cache_dir() -> str | None:
     return None
 
 
-def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
+def _answers(url: str) -> None:
+    """Fail within ZOO_TIMEOUT when a server accepts connections but does not answer a HEAD."""
+    import requests
+
+    seconds = timeout()
+    try:
+        requests.head(url, timeout=(PROBE_TIMEOUT_SECONDS, seconds), allow_redirects=False)
+    except requests.RequestException as error:
+        if _is_timeout(error):
+            raise SourceUnavailable(f"no answer within {seconds:g} s ({ENV_TIMEOUT}={seconds:g}; raise it for a "
+                                    f"slow server)") from None
+        raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
+
+
+def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+    """A file through ``huggingface_hub`` (its cache is shared with other libraries: zoo never deletes
+    from it; ``refresh`` makes the client download the file again over a bad cached copy)."""
     from huggingface_hub import constants, hf_hub_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     source = entry["source"]
     endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
     local_only = offline()
+    unreachable = "no reason given"
+    revision = source.get("revision") or "main"
     if not local_only:
         try:
             _probe(endpoint)
-        except SourceUnavailable:
+            # huggingface_hub retries a silent server for minutes; ask once, with zoo's deadline.
+            _answers(f"{endpoint.rstrip('/')}/{source['hf_repo']}/resolve/{revision}/{source['hf_file']}")
+        except SourceUnavailable as error:
+            if refresh:
+                raise
             local_only = True  # still serve a file the Hugging Face cache already holds
+            unreachable = str(error)
     try:
         return Path(
             hf_hub_download(
@@ -155,31 +229,33 @@ def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
                 endpoint=endpoint,
                 cache_dir=_hf_cache_dir(),
                 local_files_only=local_only,
+                force_download=refresh and not local_only,
+                etag_timeout=timeout(),
                 library_name="zoo",
             )
         )
     except LocalEntryNotFoundError:
-        raise SourceUnavailable(
-            f"not in the Hugging Face cache, and {endpoint} is unreachable or HF_HUB_OFFLINE is set"
-        ) from None
+        why = "HF_HUB_OFFLINE is set" if offline() else f"{endpoint} gave no usable answer ({unreachable})"
+        raise SourceUnavailable(f"not in the Hugging Face cache, and {why}") from None
     except Exception as error:  # huggingface_hub raises many types; all mean "not from here"
         raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
 
 
-def from_bundled(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
+def from_bundled(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+    """A file shipped with zoo or named by the user: read in place, never modified."""
     path = Path(entry["source"]["bundled"])
     if not path.is_file():
-        raise SourceUnavailable(f"bundled file {path} is missing from this installation")
+        raise SourceUnavailable(f"local file {path} does not exist")
     return path
 
 
-def from_tfhub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path:
+def from_tfhub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
     from zoo.hub import tfhub
 
     return tfhub.fetch(entry["source"]["tfhub"], cache.downloads_dir(model, tag), _pooch_hash(expected))
 
 
-FETCHERS: dict[str, Callable[[str, str, dict[str, Any], dict[str, str]], Path]] = {
+FETCHERS: dict[str, Callable[..., Path]] = {
     "url": from_url,
     "hf_repo": from_hf_hub,
     "bundled": from_bundled,
@@ -193,8 +269,9 @@ def candidates(entry: dict[str, Any]) -> list[tuple[str, Callable]]:
 
     kind = source_kind(entry["source"])
     found = []
-    if os.environ.get(ENV_MIRROR) and kind != "bundled":
-        found.append((f"mirror {os.environ[ENV_MIRROR]}", from_mirror))
+    mirror = mirror_base()
+    if mirror and kind != "bundled":
+        found.append((f"mirror {mirror}", from_mirror))
     label = {
         "url": lambda s: s["url"],
         "hf_repo": lambda s: f"hf://{s['hf_repo']}/{s['hf_file']}" + (f"@{s['revision']}" if s.get("revision") else ""),

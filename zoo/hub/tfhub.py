@@ -8,6 +8,7 @@ filter, which refuses absolute paths, ``..`` and links that leave the folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tarfile
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.hub import cache, sources
+from zoo.hub.errors import WeightsFormatError
 
 TFHUB_BASE = "https://tfhub.dev/"
 
@@ -30,17 +32,50 @@ def fetch(handle: str, directory: Path, known_hash: str | None) -> Path:
     return sources.download_url(handle_url(handle), directory / "saved_model.tar.gz", known_hash)
 
 
+RECORD = "zoo-unpacked.json"  # sha256 of the archive and of every file unpacked from it
+
+
+def _tree_hashes(folder: Path) -> dict[str, str]:
+    from zoo.hub import integrity
+
+    return {str(p.relative_to(folder)): integrity.file_hashes(p, ("sha256",))["sha256"]
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != RECORD}
+
+
+def _still_intact(destination: Path, archive_sha256: str) -> bool:
+    """An earlier unpacking of this very archive whose files are unchanged."""
+    try:
+        record = json.loads((destination / RECORD).read_text())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(record, dict) and record.get("archive_sha256") == archive_sha256
+            and record.get("files") == _tree_hashes(destination))
+
+
 def unpack(archive: Path, destination: Path) -> Path:
-    """Unpack ``archive`` into ``destination`` atomically; refuse members that escape it."""
-    if (destination / "saved_model.pb").is_file():
+    """Unpack ``archive`` into ``destination`` atomically; refuse members that escape it.
+
+    A folder unpacked before is reused only when it came from this archive and none of
+    its files changed since; otherwise it is replaced (it is zoo's own, under ``$ZOO_CACHE``).
+    """
+    from zoo.hub import integrity
+
+    archive_sha256 = integrity.file_hashes(archive, ("sha256",))["sha256"]
+    if _still_intact(destination, archive_sha256):
         return destination
     destination.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=destination.parent, prefix=".tmp-"))
     try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(temp, filter="data")
+        try:
+            with tarfile.open(archive) as tar:
+                tar.extractall(temp, filter="data")
+        except tarfile.FilterError as error:
+            raise WeightsFormatError(f"{archive}: refused, a member would be unpacked unsafely ({error})") from None
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise WeightsFormatError(f"{archive} is not a readable tar archive ({type(error).__name__}: {error})") from None
         if not (temp / "saved_model.pb").is_file():
-            raise ValueError(f"{archive} holds no saved_model.pb at its top level")
+            raise WeightsFormatError(f"{archive} holds no saved_model.pb at its top level")
+        (temp / RECORD).write_text(json.dumps({"archive_sha256": archive_sha256, "files": _tree_hashes(temp)}))
         shutil.rmtree(destination, ignore_errors=True)
         os.replace(temp, destination)
     except BaseException:
@@ -56,7 +91,7 @@ def saved_model_dir(model: str, tag: str) -> Path:
     entry: dict[str, Any] = manifest.entry(model, tag)
     if entry.get("format") != "tf_saved_model":
         raise ValueError(f"{model}.{tag} is not a TF SavedModel entry (format {entry.get('format')!r})")
-    with cache.lock(model, tag):
+    with cache.lock(model, tag), hub.trust_on_first_use():  # pinned only if it unpacks to a SavedModel
         archive = hub.fetch(model, tag, entry)
         return unpack(archive, cache.downloads_dir(model, tag) / "saved_model")
 
