@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None, *, train_data: Any = None, validatio
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--checkpoint-dir", default="checkpoints/resnet50_flowers")
     parser.add_argument("--out", default="resnet50_flowers.keras")
+    parser.add_argument("--num-classes", type=int, default=None,
+                        help="the task's classes (TFDS data says so itself; bare arrays of labels do not)")
     args = parser.parse_args(argv)
 
     if train_data is None:
@@ -44,6 +46,7 @@ def main(argv: Sequence[str] | None = None, *, train_data: Any = None, validatio
         batch_size=args.batch_size,
         augment="crop+flip",
         checkpoint_dir=args.checkpoint_dir,
+        num_classes=args.num_classes,
     )
     model.save(args.out)
     result = {key: values[-1] for key, values in history.history.items()}

@@ -68,7 +68,7 @@ def test_finetune_resnet50_example_on_a_local_mirror(zoo_env, monkeypatch, tmp_p
     out = tmp_path / "flowers.keras"
     result = example.main(
         ["--image-size", "32", "--epochs", "2", "--batch-size", "8", "--checkpoint-dir", str(tmp_path / "ckpt"),
-         "--out", str(out)],
+         "--out", str(out), "--num-classes", "5"],
         train_data=(images, labels), validation_data=(images[:8], labels[:8]),
     )
     assert np.isfinite(result["loss"]) and "val_accuracy" in result

@@ -172,8 +172,8 @@ def test_killed_run_resumes_from_its_last_finished_epoch(tmp_path):
 def test_nan_loss_stops_at_once_with_a_clear_error():
     x, y = digits()
     x = x.astype("float32")
-    x[3] = np.nan
-    with pytest.raises(FloatingPointError, match="loss became nan at epoch 1, batch 1"):
+    x[3] = np.finfo("float32").max  # finite pixels (NaN pixels are refused up front) whose loss overflows
+    with pytest.raises(FloatingPointError, match="loss became nan at epoch"):
         tiny().finetune((x, y), epochs=4, batch_size=24, verbose=0)
 
 
@@ -189,7 +189,7 @@ def test_bad_data_is_explained():
         tiny().finetune((x, np.eye(4)[y]), num_classes=6, verbose=0)
     with pytest.raises(ValueError, match="24 images but 3 labels"):
         tiny().finetune((x, y[:3]), verbose=0)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+    with pytest.raises(ValueError, match=r"labels\[3\] of the training data is class 13, but there are 4 classes"):
         tiny().finetune((x, y + 10), num_classes=4, verbose=0)
     with pytest.raises(ValueError, match="recipe must be one of"):
         tiny().finetune((x, y), recipe="linear", verbose=0)

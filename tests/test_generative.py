@@ -53,7 +53,7 @@ def test_cgan_needs_and_respects_labels(tmp_path):
     assert gan.sample(4, seed=0, labels=[0, 1, 2, 3]).shape == (4, 16, 16, 1)
     with pytest.raises(ValueError, match=r"labels must have shape \(4,\)"):
         gan.sample(4, labels=[0, 1])
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"class ids in \[0, 4\)"):
         gan.sample(2, labels=[0, 9])
     with pytest.raises(ValueError, match="trains on \\(images, labels\\) pairs"):
         gan.fit(images, batch_size=8, epochs=1, verbose=0)

@@ -36,3 +36,7 @@ class ExportError(RuntimeError):
 
 class ExportParityError(ExportError):
     """An exported artifact does not reproduce the Keras model's outputs; nothing was written."""
+
+
+class PixelRangeWarning(UserWarning):
+    """Float images that all lie in [0, 1] were given where zoo expects raw 0-255 pixels."""

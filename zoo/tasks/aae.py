@@ -116,25 +116,44 @@ class AAE(generative.GenerativeTask):
         return self.track(reconstruction=reconstruction, d_loss=d_loss, g_loss=g_loss)
 
     def encode(self, images) -> np.ndarray:
-        return self.encoder.predict(generative.as_images(images) / 255.0, verbose=0)
+        """The codes of raw images (0-255): ``(n, latent_dim)``."""
+        x = self.checked_images(images)
+        if not len(x):
+            return np.zeros((0, self.latent_dim), "float32")
+        return self.encoder.predict(x / 255.0, verbose=0)
 
     def decode(self, codes) -> np.ndarray:
-        return self.decoder.predict(np.asarray(codes, "float32"), verbose=0)
+        """Images in [0, 1] for latent codes ``(n, latent_dim)``."""
+        codes = self.checked_codes(codes)
+        if not len(codes):
+            return self.empty_images()
+        return self.decoder.predict(codes, verbose=0)
 
     def reconstruct(self, images) -> np.ndarray:
+        """Raw images (0-255) through the code and back: images in [0, 1]."""
         return self.decode(self.encode(images))
 
     def sample(self, n: int, *, seed: int | None = None, labels=None) -> np.ndarray:
-        """``n`` images decoded from prior draws (of ``labels``' components for the categorical
-        prior); a fixed ``seed`` gives the same images."""
+        """``n`` images in [0, 1] decoded from prior draws (of ``labels``' components for the categorical
+        prior); ``n=0`` gives an empty (0, H, W, C) batch; a fixed ``seed`` gives the same images."""
+        where = f"{self.full_name}.sample"
+        n = generative.sample_count(n, where)
+        if labels is not None and self.prior != "categorical":
+            generative.refuse_labels(self, where)
         noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
         if self.prior == "gaussian":
             return self.decode(noise)
-        labels = np.arange(n) % self.num_classes if labels is None else np.asarray(labels, "int32").reshape(-1)
-        if labels.shape != (n,) or labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(f"aae.sample: labels must be {n} class ids in [0, {self.num_classes}).")
+        if labels is None:
+            labels = np.arange(n, dtype="int32") % self.num_classes
+        labels = generative.class_ids(labels, n, where, self.num_classes)
+        if n == 0:
+            return self.empty_images()
         return self.decode(np.asarray(self._component_means(labels)) + 0.5 * noise)
 
     def sample_grid(self, n: int, path, *, seed: int | None = 0, labels=None):
+        """Write ``n`` (>= 1) samples as one PNG grid; returns its path."""
+        generative.sample_count(n, f"{self.full_name}.sample_grid", minimum=1)
         options = {"labels": labels} if self.prior == "categorical" else {}
+        if labels is not None and not options:
+            generative.refuse_labels(self, f"{self.full_name}.sample_grid")
         return generative.write_grid(self.sample(n, seed=seed, **options), path)

@@ -30,6 +30,11 @@ class SpecTask(Shareable, keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.METRICS}
 
     @property
+    def full_name(self) -> str:
+        """``name.tag`` as ``zoo.load`` takes it (the bare name without pretrained weights), for messages."""
+        return f"{self.model_name}.{self.weights_tag}" if self.weights_tag else self.model_name
+
+    @property
     def metrics(self):
         return list(self.trackers.values())
 

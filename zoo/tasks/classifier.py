@@ -129,6 +129,11 @@ class ImageClassifier(Shareable, keras.Model):
     # --- what a zoo adds -----------------------------------------------------------------------
 
     @property
+    def full_name(self) -> str:
+        """``name.tag`` as ``zoo.load`` takes it (the bare name without pretrained weights), for messages."""
+        return f"{self.model_name}.{self.weights_tag}" if self.weights_tag else self.model_name
+
+    @property
     def image_shape(self) -> tuple[int | None, int | None, int]:
         """(height, width, channels) the network takes."""
         return tuple(self.network.input_shape[1:])
@@ -148,20 +153,46 @@ class ImageClassifier(Shareable, keras.Model):
             x = x[None]
         elif len(x.shape) == 3:  # a batch of grayscale images without a channel axis (MNIST-style)
             x = x[..., None]
-        return preprocessing_lib.prepare_images(x, self.image_shape, self.preprocessing, model=self.model_name)
+        return preprocessing_lib.prepare_images(x, self.image_shape, self.preprocessing, model=self.full_name)
 
     def predict_top_k(self, images, k: int = 5, batch_size: int = 32) -> TopK:
         """The ``k`` most likely classes per image: ids, scores and (when known) names.
 
-        ``images`` are raw (0-255); preprocessing follows the weights.
+        ``images`` are raw (0-255); preprocessing follows the weights. No images in,
+        empty ``(0, k)`` results out.
         """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"{self.full_name}.predict_top_k: k must be a whole number; got {k!r} "
+                            f"({type(k).__name__}).")
         if not 1 <= k <= self.num_classes:
-            raise ValueError(f"k must be between 1 and {self.num_classes}, got {k}.")
-        scores = self.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
+            raise ValueError(f"k must be between 1 and {self.num_classes} (the classes of {self.full_name}), got {k}.")
+        batch_size = preprocessing_lib.whole_number(batch_size, "batch_size", name=self.full_name)
+        pixels = self._checked_images(images)
+        if _count(pixels) == 0:
+            return TopK(ids=np.zeros((0, k), "int64"), scores=np.zeros((0, k), "float32"),
+                        names=[] if self.class_names else None)
+        scores = self.predict(self.preprocess(pixels), batch_size=batch_size, verbose=0)
         ids = np.argsort(-scores, axis=-1)[:, :k]
         top_scores = np.take_along_axis(scores, ids, axis=-1)
         names = [[self.class_names[i] for i in row] for row in ids] if self.class_names else None
         return TopK(ids=ids, scores=top_scores, names=names)
+
+    def _checked_images(self, images) -> np.ndarray:
+        """Raw images as numpy, refused before any graph runs when ``preprocess`` could not read them."""
+        pixels = preprocessing_lib.checked_pixels(images, self, name=self.full_name)
+        channels = self.image_shape[-1]
+        if pixels.ndim not in (2, 3, 4):
+            raise ValueError(
+                f"{self.full_name}: images must be one image (height, width[, channels]) or a batch (n, height, "
+                f"width[, channels]); got shape {pixels.shape}."
+            )
+        if pixels.ndim == 3 and pixels.shape[-1] == 4 or pixels.ndim == 4 and pixels.shape[-1] not in (1, 3, channels):
+            raise ValueError(
+                f"{self.full_name}: images must have 1 (grayscale) or 3 (RGB) channels, converted to the model's "
+                f"{channels}; got shape {pixels.shape} ({pixels.shape[-1]} channels). Drop an alpha channel with "
+                f"images[..., :3]."
+            )
+        return pixels
 
     def feature_extractor(self) -> keras.Model:
         """A model mapping network inputs to pooled backbone features (the head's input)."""
@@ -173,8 +204,13 @@ class ImageClassifier(Shareable, keras.Model):
         return _FEATURE_MODELS[self]
 
     def features(self, images, batch_size: int = 32) -> np.ndarray:
-        """Pooled backbone features of raw images, e.g. for a linear probe."""
-        return self.feature_extractor().predict(self.preprocess(images), batch_size=batch_size, verbose=0)
+        """Pooled backbone features of raw images (0-255), e.g. for a linear probe: ``(n, features)``."""
+        batch_size = preprocessing_lib.whole_number(batch_size, "batch_size", name=self.full_name)
+        pixels = self._checked_images(images)
+        extractor = self.feature_extractor()
+        if _count(pixels) == 0:
+            return np.zeros((0, *extractor.output_shape[1:]), "float32")
+        return extractor.predict(self.preprocess(pixels), batch_size=batch_size, verbose=0)
 
     def transfer(self, num_classes: int, *, class_names: Sequence[str] | None = None) -> "ImageClassifier":
         """A new classifier with this one's backbone weights and a fresh ``num_classes`` head."""
@@ -231,6 +267,12 @@ class ImageClassifier(Shareable, keras.Model):
         kind for ``zoo.distribute.strategy``; ``batch_size`` is then per replica),
         ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``.
 
+        Bad options and data are refused before training (labels that are not class ids
+        0..num_classes-1 are named with their position; image files that do not decode, by
+        name). When the classes come from the largest label, a pretrained head (weights tag
+        or class names) is kept if the labels use fewer classes; pass ``num_classes`` to
+        replace it. A TFDS name offline loads only what the TFDS data dir holds.
+
         >>> import zoo, numpy as np
         >>> model = zoo.create("resnet18", input_shape=(32, 32, 1), base_width=8, stem="cifar")
         >>> x = np.random.default_rng(0).integers(0, 255, (20, 28, 28)); y = np.arange(20) % 4
@@ -241,6 +283,12 @@ class ImageClassifier(Shareable, keras.Model):
         from zoo.train.finetune import finetune
 
         return finetune(self, data, **options)
+
+
+def _count(pixels: np.ndarray) -> int:
+    """How many images ``preprocess`` reads in ``pixels`` (one image, or a batch)."""
+    one_image = pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[-1] in (1, 3))
+    return 1 if one_image else int(pixels.shape[0])
 
 
 def copy_weights_except_head(source: keras.Model, target: keras.Model, head_layers: Sequence[str]) -> None:

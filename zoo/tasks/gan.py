@@ -111,19 +111,23 @@ class GAN(generative.AdversarialPair):
     # --- what a user wants ------------------------------------------------------------------------
 
     def sample(self, n: int, *, seed: int | None = None, labels=None) -> np.ndarray:
-        """``n`` generated images in [0, 1] (NHWC); a fixed ``seed`` gives the same images."""
-        noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        """``n`` generated images in [0, 1] (NHWC; ``n=0`` gives an empty (0, H, W, C) batch); a fixed
+        ``seed`` gives the same images. A conditional GAN draws ``labels`` (default: 0, 1, 2, ... in turn)."""
+        where = f"{self.full_name}.sample"
+        n = generative.sample_count(n, where)
+        if labels is not None and not self.num_classes:
+            generative.refuse_labels(self, where)
         if self.num_classes:
             if labels is None:
-                labels = np.arange(n) % self.num_classes
-            labels = np.asarray(labels, "int32").reshape(-1)
-            if labels.shape != (n,):
-                raise ValueError(f"{self.model_name}.sample: labels must have shape ({n},); got {labels.shape}.")
-            if labels.min() < 0 or labels.max() >= self.num_classes:
-                raise ValueError(f"{self.model_name}.sample: labels must be in [0, {self.num_classes}).")
+                labels = np.arange(n, dtype="int32") % self.num_classes
+            labels = generative.class_ids(labels, n, where, self.num_classes)
+        if n == 0:
+            return self.empty_images()
+        noise = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
         images = self.generator.predict(self._generator_inputs(noise, labels), verbose=0)
         return (images + 1.0) / 2.0
 
     def sample_grid(self, n: int, path, *, seed: int | None = 0, labels=None):
-        """Write ``n`` samples as one PNG grid; returns its path."""
+        """Write ``n`` (>= 1) samples as one PNG grid; returns its path."""
+        generative.sample_count(n, f"{self.full_name}.sample_grid", minimum=1)
         return generative.write_grid(self.sample(n, seed=seed, labels=labels), path)

@@ -1,4 +1,8 @@
-"""What the generative tasks share: their base classes, pixel scaling, PNG grids, a per-epoch grid callback."""
+"""What the generative tasks share: base classes, input checks, pixel scaling, PNG grids, a per-epoch grid callback.
+
+Inputs are checked before any graph runs: images (raw 0-255 pixels, a batch that fits the
+network; see ``zoo.preprocessing.checked_pixels``), image counts and class ids.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import preprocessing
 from zoo.tasks.base import SpecTask
 
 
@@ -35,6 +40,55 @@ class GenerativeTask(SpecTask):
 
     def weight_layers(self) -> list:
         raise NotImplementedError
+
+    # --- input checks ------------------------------------------------------------------------------
+
+    def empty_images(self) -> np.ndarray:
+        """What asking for no images returns: a float32 batch shaped (0, height, width, channels)."""
+        return np.zeros((0, *self.build_config["image_shape"]), "float32")
+
+    def checked_images(self, images, argument: str = "images", shape=None) -> np.ndarray:
+        """Raw pixels as a float32 batch ``(n, *shape)`` (default: the model's image shape), refused
+        before any graph runs when they do not fit; ``(n, height, width)`` gains the channel axis."""
+        pixels = preprocessing.checked_pixels(images, self, name=self.full_name, argument=argument)
+        height, width, channels = shape or self.build_config["image_shape"]
+        if pixels.ndim == 3 and channels == 1:
+            pixels = pixels[..., None]
+        if pixels.ndim != 4 or pixels.shape[1:] != (height, width, channels):
+            one = " (for one image, pass images[None])" if pixels.ndim == 3 else ""
+            raise ValueError(
+                f"{self.full_name}: {argument} must be a batch of {height}x{width} images with {channels} "
+                f"channel{'s' if channels > 1 else ''}, shaped (n, {height}, {width}, {channels})"
+                f"{f' or (n, {height}, {width})' if channels == 1 else ''}; got shape {pixels.shape}{one}."
+            )
+        return pixels.astype("float32", copy=False)
+
+    def checked_codes(self, codes) -> np.ndarray:
+        """Latent codes as a float32 ``(n, latent_dim)`` array, refused when they are not."""
+        values = np.asarray(codes)
+        if values.dtype.kind not in "biuf" or values.ndim != 2 or values.shape[1] != self.latent_dim:
+            raise ValueError(f"{self.full_name}.decode: codes must be numbers shaped (n, {self.latent_dim}); got "
+                             f"{values.dtype} of shape {values.shape}.")
+        return values.astype("float32", copy=False)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit``, after checking the training images (all of an array, a dataset's first batch)."""
+        if isinstance(x, tf.data.Dataset):
+            first = next(iter(x.take(1)), None)
+            pairs = [] if first is None else self.training_images(*unpack(first))
+        elif isinstance(x, dict) or (isinstance(x, (tuple, list)) and len(x) == 2 and y is None):
+            pairs = self.training_images(*unpack(x))  # (images, labels) or pix2pix's (sources, targets)
+        elif isinstance(x, (np.ndarray, list)) or tf.is_tensor(x):
+            pairs = self.training_images(x, y)
+        else:  # a generator or PyDataset: Keras reads it
+            pairs = []
+        for argument, images in pairs:
+            preprocessing.checked_pixels(images, self, name=self.full_name, argument=argument)
+        return super().fit(x, y, *args, **kwargs)
+
+    def training_images(self, images, second) -> list[tuple[str, Any]]:
+        """What ``fit`` checks as images, as (argument, images): the images; pix2pix adds its targets."""
+        return [("images", images)]
 
     def track(self, **values) -> dict[str, Any]:
         """Update the trackers and return every metric's running mean (what ``train_step`` returns)."""
@@ -72,6 +126,37 @@ class AdversarialPair(GenerativeTask):
 
     def weight_layers(self) -> list:
         return self.generator.layers + self.discriminator.layers
+
+
+def sample_count(n, where: str, minimum: int = 0) -> int:
+    """``n`` images to draw, refused unless it is a whole number >= ``minimum``."""
+    return preprocessing.whole_number(n, "n (the number of images)", name=where, minimum=minimum)
+
+
+def class_ids(labels, n: int, where: str, num_classes: int) -> np.ndarray:
+    """``labels`` for ``n`` images as int32 class ids, refused when not ``n`` whole numbers in
+    ``[0, num_classes)``."""
+    values = np.asarray(labels)
+    if values.dtype.kind not in "biuf":
+        kind = "strings" if values.dtype.kind in "US" else f"{values.dtype} values"
+        raise TypeError(f"{where}: labels must be class ids (whole numbers); got {kind}: {labels!r}.")
+    flat = values.reshape(-1)
+    if flat.shape != (n,):
+        raise ValueError(f"{where}: labels must have shape ({n},), one class id per image; got shape {values.shape}.")
+    bad = ~np.isfinite(flat.astype("float64")) | (flat < 0) | (flat != np.floor(flat))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(f"{where}: labels[{index}] is {flat[index].item()!r}; labels must be whole class ids >= 0.")
+    if n and flat.max() >= num_classes:
+        index = int(flat.argmax())
+        raise ValueError(f"{where}: labels must be {n} class ids in [0, {num_classes}) (its {num_classes} classes); "
+                         f"labels[{index}] is {flat[index].item()!r}.")
+    return flat.astype("int32")
+
+
+def refuse_labels(model, where: str) -> None:
+    raise ValueError(f"{where}: labels= needs a model conditioned on classes (cgan, or aae with "
+                     f"prior='categorical'); {model.full_name} draws images of no chosen class.")
 
 
 def replica_count() -> int:

@@ -54,9 +54,15 @@ class Pix2Pix(generative.AdversarialPair):
         return self.track(d_loss=d_loss, g_loss=g_loss, l1=l1)
 
     def translate(self, images) -> np.ndarray:
-        """Translated images in [0, 1], the same spatial size as the input."""
-        source = generative.as_images(images) / 127.5 - 1.0
-        return (self.generator.predict(source, verbose=0) + 1.0) / 2.0
+        """Translated images in [0, 1], the same spatial size as the input (raw 0-255 pixels; no images
+        in, an empty batch out)."""
+        source = self.checked_images(images)
+        if not len(source):
+            return np.zeros((0, *self.generator.output_shape[1:]), "float32")
+        return (self.generator.predict(source / 127.5 - 1.0, verbose=0) + 1.0) / 2.0
+
+    def training_images(self, images, second) -> list:
+        return [("images", images), ("targets", second)] if second is not None else [("images", images)]
 
 
 def edge_map(images) -> np.ndarray:

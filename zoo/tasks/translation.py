@@ -22,18 +22,43 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import preprocessing
 from zoo.tasks import decoding
 from zoo.tasks.base import SpecTask
-from zoo.text import END_ID, PAD_ID, START_ID, TextCodec
+from zoo.text import END_ID, PAD_ID, SPECIALS, START_ID, UNKNOWN_ID, TextCodec
 
 # Build-config keys that describe text, not the network.
 TEXT_KEYS = ("tokens", "lowercase", "source_vocabulary", "target_vocabulary", "max_output_length", "source_spm",
              "target_spm")
 METHODS = ("greedy", "beam")
+# What translate does with characters its vocabulary cannot encode.
+UNKNOWN_POLICIES = ("error", "ignore")
 
 
 def _strings(values: Iterable) -> list[str]:
     return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
+
+
+def _texts_to_translate(texts: Any, where: str) -> list[str]:
+    """A list of strings (bytes decoded as UTF-8), refused when ``texts`` is not strings."""
+    if hasattr(texts, "numpy") and not isinstance(texts, np.ndarray):
+        texts = texts.numpy()  # a tf.string tensor
+    if isinstance(texts, np.ndarray):
+        texts = texts.reshape(-1).tolist() if texts.ndim else [texts.item()]
+    if texts is None or isinstance(texts, (dict, set)) or not isinstance(texts, Iterable):
+        raise TypeError(f"{where}: texts must be a string or a list of strings; got {texts!r} "
+                        f"({type(texts).__name__}).")
+    strings = []
+    for index, text in enumerate(texts):
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(f"{where}: texts[{index}] is bytes that are not UTF-8 ({error}).") from None
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: texts[{index}] is {text!r} ({type(text).__name__}); texts must be strings.")
+        strings.append(text)
+    return strings
 
 
 def vocabularies(sources: Iterable[str], targets: Iterable[str], *, tokens: str = "char", lowercase: bool = False,
@@ -229,18 +254,42 @@ class Translator(SpecTask):
         return tf.nn.log_softmax(logits + tf.reduce_sum(never, axis=0))
 
     def translate(self, texts: str | Sequence[str], *, method: str = "greedy", beam_size: int = 4,
-                  max_length: int | None = None, length_penalty: float = 0.0, batch_size: int = 128) -> list[str]:
+                  max_length: int | None = None, length_penalty: float = 0.0, batch_size: int = 128,
+                  unknown: str = "error") -> str | list[str]:
         """Translate each text; ``method="beam"`` keeps ``beam_size`` hypotheses (``length_penalty``
         alpha divides scores by length**alpha). Output stops at ``max_length`` tokens.
+
+        ``texts``: one string (one string back) or a list of strings (an empty list gives []);
+        bytes are read as UTF-8. A character-level model refuses characters its vocabulary
+        lacks (it would misread them): ``unknown="ignore"`` translates anyway, reading them as
+        its unknown token. Word and SentencePiece models always read unknown words that way.
 
         >>> import zoo
         >>> zoo.load("seq2seq_attention.dates").translate(["march 3rd, 2021"])
         ['2021-03-03']
         """
+        where = f"{self.full_name}.translate"
         if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
-        single = isinstance(texts, str)
-        texts = [texts] if single else _strings(texts)
+            raise ValueError(f"{where}: method must be one of {METHODS}; got {method!r}.")
+        if unknown not in UNKNOWN_POLICIES:
+            raise ValueError(f"{where}: unknown must be one of {UNKNOWN_POLICIES}; got {unknown!r}.")
+        beam_size = preprocessing.whole_number(beam_size, "beam_size", name=where)
+        batch_size = preprocessing.whole_number(batch_size, "batch_size", name=where)
+        if max_length is not None:
+            max_length = preprocessing.whole_number(max_length, "max_length (output tokens)", name=where)
+        if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float, np.number)):
+            raise TypeError(f"{where}: length_penalty must be a number (0 = none); got {length_penalty!r}.")
+        if not np.isfinite(length_penalty):
+            raise ValueError(f"{where}: length_penalty must be finite (0 = none); got {length_penalty!r}.")
+        single = isinstance(texts, (str, bytes))
+        texts = _texts_to_translate([texts] if single else texts, where)
+        if not texts:
+            return []
+        if self.network is None:
+            raise ValueError(f"{where}: {self.model_name} has no vocabulary yet; fit() it on text pairs (or adapt()) "
+                             "first.")
+        if unknown == "error" and self.source_codec.level == "char":
+            self._refuse_unknown_characters(texts, where)
         max_length = max_length or self.max_output_length
         positions = getattr(self.network, "max_positions", None)  # the transformer's position table
         if positions is not None:
@@ -266,8 +315,23 @@ class Translator(SpecTask):
             outputs.extend(self.target_codec.decode(ids))
         return outputs[0] if single else outputs
 
+    def _refuse_unknown_characters(self, texts: list[str], where: str) -> None:
+        codec = self.source_codec
+        for index, text in enumerate(texts):
+            unread = sorted({piece for piece, i in zip(codec.split(text), codec.ids(text)) if i == UNKNOWN_ID})
+            if unread:
+                known = "".join(codec.tokens[len(SPECIALS):])
+                raise ValueError(
+                    f"{where}: text {index} ({text!r}) has characters this model's vocabulary lacks: "
+                    f"{', '.join(map(repr, unread))}; it reads only {known!r}"
+                    f"{' (after lowercasing)' if codec.lowercase else ''}. Remove or replace them, or pass "
+                    "unknown='ignore' to translate anyway (they are read as the unknown token)."
+                )
+
     def exact_match(self, sources: Sequence[str], targets: Sequence[str], **translate_kwargs) -> float:
-        """The fraction of ``sources`` translated to exactly their ``targets``."""
+        """The fraction of ``sources`` translated to exactly their ``targets`` (characters the vocabulary
+        lacks are read as unknown, not refused: a held-out score counts them as the model's problem)."""
+        translate_kwargs.setdefault("unknown", "ignore")
         predictions = self.translate(list(sources), **translate_kwargs)
         return float(np.mean([p == t for p, t in zip(predictions, _strings(targets))]))
 

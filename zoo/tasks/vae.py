@@ -91,20 +91,30 @@ class VAE(generative.GenerativeTask):
     # --- what a user wants ------------------------------------------------------------------------
 
     def encode(self, images) -> np.ndarray:
-        """The posterior means of raw images (0-255)."""
-        x = generative.as_images(images) / 255.0
-        return self.encoder.predict(x, verbose=0)[0]
+        """The posterior means of raw images (0-255): ``(n, latent_dim)``."""
+        x = self.checked_images(images)
+        if not len(x):
+            return np.zeros((0, self.latent_dim), "float32")
+        return self.encoder.predict(x / 255.0, verbose=0)[0]
 
     def decode(self, codes) -> np.ndarray:
-        """Images in [0, 1] for latent codes."""
-        return self.decoder.predict(np.asarray(codes, "float32"), verbose=0)
+        """Images in [0, 1] for latent codes ``(n, latent_dim)``."""
+        codes = self.checked_codes(codes)
+        if not len(codes):
+            return self.empty_images()
+        return self.decoder.predict(codes, verbose=0)
 
     def reconstruct(self, images) -> np.ndarray:
+        """Raw images (0-255) through the code and back: images in [0, 1]."""
         return self.decode(self.encode(images))
 
     def sample(self, n: int, *, seed: int | None = None) -> np.ndarray:
-        """``n`` images decoded from the prior; a fixed ``seed`` gives the same images."""
+        """``n`` images in [0, 1] decoded from the prior (``n=0``: an empty (0, H, W, C) batch); a fixed
+        ``seed`` gives the same images."""
+        n = generative.sample_count(n, f"{self.full_name}.sample")
         return self.decode(np.random.default_rng(seed).normal(size=(n, self.latent_dim)))
 
     def sample_grid(self, n: int, path, *, seed: int | None = 0):
+        """Write ``n`` (>= 1) samples as one PNG grid; returns its path."""
+        generative.sample_count(n, f"{self.full_name}.sample_grid", minimum=1)
         return generative.write_grid(self.sample(n, seed=seed), path)

@@ -13,6 +13,11 @@ work, except under MultiWorkerMirroredStrategy, where ``zoo.train.custom_loop``
 does (see there why); there, checkpoints are written by the chief only and
 resume at phase granularity.
 
+Options and data are checked before anything trains (``_checked_options``,
+``zoo.train.data.prepare``). The head is replaced when the data has other classes,
+with one exception: a pretrained head is never shrunk because the labels at hand
+happen to use fewer classes (a scan of a small batch of zeros finds "one class").
+
 With ``checkpoint_dir`` a run survives being killed: every epoch is backed up
 (``keras.callbacks.BackupAndRestore``), a finished phase leaves a marker with its
 weights and history, and the same call restarted resumes from the last finished
@@ -25,7 +30,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
+import numbers
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -33,9 +40,12 @@ from typing import Any, Sequence
 import keras
 
 from zoo import distribute
+from zoo import preprocessing
 from zoo.train import custom_loop
 from zoo.train import data as data_lib
 from zoo.train.callbacks import KeepBestWeights, StopOnNaN
+
+log = logging.getLogger("zoo")
 
 DEFAULT_LEARNING_RATE = 1e-3
 RECIPES = ("two_phase", "head", "full")
@@ -161,6 +171,9 @@ def finetune(
     verbose: str | int = "auto",
     seed: int = 0,
 ) -> keras.callbacks.History:
+    epochs, num_classes, learning_rate, batch_size = _checked_options(
+        model.full_name, recipe=recipe, epochs=epochs, num_classes=num_classes, learning_rate=learning_rate,
+        batch_size=batch_size, unfreeze=unfreeze)
     if strategy is None:
         chosen = model.distribute_strategy
     else:
@@ -193,6 +206,64 @@ def finetune(
     return history
 
 
+def _checked_options(name: str, *, recipe, epochs, num_classes, learning_rate, batch_size, unfreeze):
+    """The numeric options, refused (before any data is read) unless they make sense; normalised to Python numbers."""
+    where = f"{name}.finetune"
+    if recipe not in RECIPES:
+        raise ValueError(f"{where}: recipe must be one of {RECIPES}; got {recipe!r}.")
+    if epochs is not None:
+        if isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool):
+            epochs = preprocessing.whole_number(epochs, "epochs", name=where)
+        elif isinstance(epochs, (tuple, list)) and (len(epochs) == 2 or recipe != "two_phase"):
+            epochs = tuple(preprocessing.whole_number(e, "each of epochs", name=where, minimum=0) for e in epochs)
+            if sum(epochs) < 1:
+                raise ValueError(f"{where}: epochs={epochs!r} trains nothing; give at least one epoch, "
+                                 f"e.g. epochs=(1, 0) for the head only.")
+        else:
+            raise TypeError(f"{where}: epochs must be a total number of epochs (an int >= 1) or (head, full) epochs "
+                            f"per phase, e.g. (2, 3); got {epochs!r}.")
+    if num_classes is not None:
+        if num_classes == 1 and not isinstance(num_classes, bool):
+            raise ValueError(
+                f"{where}: num_classes=1 cannot be trained: a softmax over one class always says 1.0. For a yes/no "
+                "task use num_classes=2 with labels 0 and 1; to keep the model's own head, leave num_classes out."
+            )
+        num_classes = preprocessing.whole_number(num_classes, "num_classes", name=where, minimum=2)
+    if learning_rate is not None:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+            raise TypeError(f"{where}: learning_rate must be a number > 0 (e.g. 1e-3); got {learning_rate!r} "
+                            f"({type(learning_rate).__name__}).")
+        if not (math.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"{where}: learning_rate must be a finite number > 0 (e.g. 1e-3); got {learning_rate!r}.")
+        learning_rate = float(learning_rate)
+    batch_size = preprocessing.whole_number(batch_size, "batch_size", name=where)
+    if unfreeze != "all" and (isinstance(unfreeze, bool) or not isinstance(unfreeze, int) or unfreeze < 1):
+        raise ValueError(f"{where}: unfreeze must be 'all' or a positive number of top layers; got {unfreeze!r}.")
+    return epochs, num_classes, learning_rate, batch_size
+
+
+def _match_head(model, examples) -> None:
+    """Give the model a head for the data's classes, except that a pretrained head (one with a weights
+    tag or class names) is kept when the largest label merely falls short of it."""
+    found = examples.num_classes
+    pretrained = model.weights_tag is not None or model.class_names is not None
+    if examples.inferred and found < model.num_classes and pretrained:
+        log.warning(
+            "%s: the labels go up to %d (%d class%s), fewer than the pretrained head's %d classes: keeping that head. "
+            "Pass num_classes=N to train a new N-class head instead.",
+            model.full_name, found - 1, found, "" if found == 1 else "es", model.num_classes)
+        return
+    if examples.inferred and found == 1:
+        raise ValueError(
+            f"{model.full_name}.finetune: every label is 0, so the data shows one class, and a softmax over one "
+            "class has nothing to learn. Pass num_classes=N (N >= 2) for the classes your task has."
+        )
+    if found != model.num_classes:
+        model.replace_head(found, class_names=examples.class_names)
+    elif examples.class_names is not None:
+        model.class_names = list(examples.class_names)
+
+
 def _describe_data(data: Any) -> str:
     if isinstance(data, (str, Path)):
         return repr(str(data))
@@ -211,18 +282,20 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
     multi_worker = distribute.is_multi_worker(chosen)
     if jit_compile == "auto":
         jit_compile = on_tpu  # on CPU, XLA slowed ResNet50 training ~40% (issue #5's measurement)
-    examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes)
-    if examples.num_classes != model.num_classes:
-        model.replace_head(examples.num_classes, class_names=examples.class_names)
-    elif examples.class_names is not None:
-        model.class_names = list(examples.class_names)
+
+    def check_pixels(images):
+        return preprocessing.checked_pixels(images, model, name=model.full_name)
+
+    examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes, check_pixels=check_pixels)
+    _match_head(model, examples)
     train = data_lib.pipeline(
         examples, model.image_shape, model.preprocessing, batch_size=global_batch, training=True, augment=augment,
         shuffle=shuffle, seed=seed, drop_remainder=on_tpu,
     )
     validation = None
     if validation_data is not None:
-        held_out = data_lib.prepare(validation_data, model.image_shape, num_classes=examples.num_classes, what="validation data")
+        held_out = data_lib.prepare(validation_data, model.image_shape, num_classes=model.num_classes,
+                                    what="validation data", check_pixels=check_pixels)
         validation = data_lib.pipeline(
             held_out, model.image_shape, model.preprocessing, batch_size=global_batch, training=False,
             drop_remainder=on_tpu,
