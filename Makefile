@@ -9,8 +9,9 @@ PYTEST_ARGS ?=
 # so two cores run the suite in about half the time. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-# TensorFlow's C++ INFO lines drown the output a person wants to read.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+# TensorFlow's C++ INFO lines drown the output a person wants to read. The demo and the zoo command
+# quiet TensorFlow's import themselves (no cuInit lines on a machine without a GPU), unless this is set.
+QUIET_TF := TF_CPP_MIN_LOG_LEVEL=$${TF_CPP_MIN_LOG_LEVEL:-2}
 
 .PHONY: demo test bench install clean
 
@@ -28,11 +29,11 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py --out demo_predictions.png
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(QUIET_TF) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Not part of `test` (about a quarter of an hour); `make test` runs each bench script in smoke mode.
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(QUIET_TF) $(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

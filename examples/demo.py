@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 import zoo
+from zoo.cli import quiet_tensorflow
 
 
 def digits_split(labels_per_class: int, seed: int = 0):
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8, help="total, split between the head and full phases")
     parser.add_argument("--out", default="demo_predictions.png")
     args = parser.parse_args()
+    quiet_tensorflow()  # no CUDA probing noise on a machine without a GPU (unless TF_CPP_MIN_LOG_LEVEL is set)
 
     (x_train, y_train), (x_test, y_test) = digits_split(args.labels_per_class)
     info = zoo.info("resnet18")["weights"]["mnist"]

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from zoo.errors import (ExportError, ExportParityError, PresetError, PushError, UnknownModelError, UnknownWeightsTagError,
-                        WeightsNotAvailableError)
-from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
+from zoo.errors import (ExportError, ExportParityError, PixelRangeWarning, PresetError, PushError, UnknownModelError,
+                        UnknownWeightsTagError, WeightsNotAvailableError)
+from zoo.hub.errors import WeightsFormatError, WeightsIntegrityError, WeightsMismatchError
 from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
 from zoo.tune import TuneResult, tune  # light: KerasTuner and TensorFlow load when a search starts
@@ -35,8 +35,10 @@ __all__ = [
     "PushError",
     "ExportError",
     "ExportParityError",
+    "WeightsFormatError",
     "WeightsIntegrityError",
     "WeightsMismatchError",
+    "PixelRangeWarning",
     "WeightsNotAvailableError",
     "create",
     "families",
@@ -90,6 +92,10 @@ def load(
     >>> model.predict_top_k(__import__("numpy").zeros((1, 64, 64, 3)), k=3).ids.shape
     (1, 3)
     """
+    from zoo.registry import check_load_arguments
+
+    # Checked before zoo.loader imports TensorFlow: a bad argument fails at once.
+    name, weights, num_classes, input_shape = check_load_arguments(name, weights, num_classes, input_shape)
     from zoo.loader import load as _load
 
     return _load(
@@ -127,7 +133,7 @@ def register_weights(name: str, tag: str, entry: dict[str, Any], *, default: boo
     """
     from zoo import manifest, registry
 
-    registry.get_spec(name)  # the architecture must exist
+    registry.get_spec(registry.check_name(name, "register_weights: name"))  # the architecture must exist
     manifest.register_weights(name, tag, entry, default=default)
 
 

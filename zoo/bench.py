@@ -121,7 +121,13 @@ def forward_flops(function: Callable, *input_specs: tf.TensorSpec) -> float:
     graph = convert_variables_to_constants_v2(concrete).graph
     options = (option_builder.ProfileOptionBuilder(option_builder.ProfileOptionBuilder.float_operation())
                .with_empty_output().build())
-    return float(model_analyzer.profile(graph=graph, options=options).total_float_ops)
+    logger = tf.get_logger()  # the profiler's TF1 graph helpers log a deprecation notice on every run
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        return float(model_analyzer.profile(graph=graph, options=options).total_float_ops)
+    finally:
+        logger.setLevel(level)
 
 
 def peak_memory_mb() -> float:
@@ -238,6 +244,16 @@ WORKLOADS: dict[str, Callable[..., Workload]] = {
 }
 
 
+def check_arguments(name: str, **counts: Any) -> None:
+    """Counts must be positive integers: 0 steps made a timed round spin for ever."""
+    registry.get_spec(name)  # an unknown name: UnknownModelError with suggestions
+    for argument, value in counts.items():
+        if value is None and argument == "image_size":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"bench: {argument} must be a positive integer; got {value!r}.")
+
+
 def build(name: str, *, image_size: int | None = None, precision: str = "fp32", strategy: Any = None,
           **config: Any) -> keras.Model:
     """The model to measure: random weights (weights do not change speed), optionally resized."""
@@ -256,10 +272,13 @@ def run(name: str, *, batch_size: int = 32, image_size: int | None = None, mode:
         precision: str = "fp32", jit: bool = False, strategy: Any = None, steps: int = 10, rounds: int = 3,
         seed: int = 0, **config: Any) -> dict[str, Any]:
     """Measure one model; returns the figures ``zoo bench`` prints (``--json`` prints this dict)."""
+    check_arguments(name, batch_size=batch_size, image_size=image_size, steps=steps, rounds=rounds)
     if mode not in ("train", "infer"):
         raise ValueError(f"mode must be 'train' or 'infer'; got {mode!r}.")
     if precision not in ("fp32", "bf16", "fp16"):
         raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
+    if not isinstance(jit, bool) or isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"jit must be True or False and seed an integer; got jit={jit!r}, seed={seed!r}.")
     from zoo import distribute
 
     chosen = distribute.strategy(strategy) if strategy is not None else tf.distribute.get_strategy()

@@ -6,6 +6,10 @@ checkout). Extra manifests named by ``ZOO_MANIFEST`` (paths separated by
 ``os.pathsep``) are merged over it in order, then entries added at run time
 with ``register_weights``. Relative ``bundled`` paths are resolved against the
 manifest that declares them.
+
+Every document is checked whole when it is read (once per ``ZOO_MANIFEST`` value: reading is
+cached), so a malformed manifest fails with a ``ManifestError`` naming the file, the
+``models.<model>.tags.<tag>`` path and the field, not later with an ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -30,12 +34,25 @@ SOURCE_KINDS = {
 FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "tf_saved_model", "zoo_layer_weights",
            "marian", "zoo_preset")
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
+PREPROCESSINGS = ("raw", "unit", "tf", "torch", "caffe")  # zoo/preprocessing.py (which imports Keras)
+SCHEMA = '{"models": {"<model>": {"default": "<tag>", "tags": {"<tag>": {<entry>}}}}}'
 
 _registered: dict[str, dict[str, Any]] = {}
 
 
 class ManifestError(ValueError):
     """A manifest entry that does not follow the schema (README: 'Weights manifest')."""
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, as a manifest author sees it."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+             type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _is_hex(value: str, length: int) -> bool:
+    return len(value) == length and all(c in "0123456789abcdef" for c in value.lower())
 
 
 def source_kind(source: dict[str, Any]) -> str:
@@ -51,23 +68,42 @@ def source_kind(source: dict[str, Any]) -> str:
     )
 
 
-def validate_entry(model: str, tag: str, entry: dict[str, Any]) -> None:
-    """Raise ``ManifestError`` naming ``model.tag`` and the field at fault."""
-    where = f"weights entry {model}.{tag}"
+def validate_entry(model: str, tag: str, entry: dict[str, Any], where: str | None = None) -> None:
+    """Raise ``ManifestError`` naming ``where`` (default: ``weights entry model.tag``) and the field at fault."""
+    if not isinstance(model, str) or not model or "." in model:
+        raise ManifestError(f"{where or 'weights entry'}: a model name must be a non-empty string without '.'; "
+                            f"got {model!r}")
+    if not isinstance(tag, str) or not tag or "." in tag:
+        raise ManifestError(f"{where or f'weights entry of {model}'}: a tag must be a non-empty string without '.'; "
+                            f"got {tag!r}")
+    where = where or f"weights entry {model}.{tag}"
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: must be an object with 'source', 'format', 'sha256'...; got {_kind(entry)} "
+                            f"{entry!r:.80}")
     if not isinstance(entry.get("source"), dict):
-        raise ManifestError(f"{where}: needs a 'source' mapping")
+        raise ManifestError(f"{where}: needs a 'source' mapping such as {{\"url\": \"https://...\"}}; "
+                            f"got {_kind(entry.get('source'))} {entry.get('source')!r:.80}")
     try:
-        source_kind(entry["source"])
+        kind = source_kind(entry["source"])
     except ManifestError as error:
         raise ManifestError(f"{where}: {error}") from None
     if entry.get("format") not in FORMATS:
         raise ManifestError(f"{where}: format must be one of {', '.join(FORMATS)}; got {entry.get('format')!r}")
+    for key, value in entry["source"].items():
+        if not isinstance(value, str) or not value.strip():
+            raise ManifestError(f"{where}: source.{key} must be a non-empty string; got {value!r}")
+    if kind == "url" and not entry["source"]["url"].startswith(("https://", "http://")):
+        raise ManifestError(f"{where}: source.url must be an http:// or https:// URL; got {entry['source']['url']!r} "
+                            "(a local file is a 'bundled' source)")
     for algorithm, length in HASH_LENGTHS.items():
         value = entry.get(algorithm) or ""
-        if value and (len(value) != length or any(c not in "0123456789abcdef" for c in value.lower())):
-            raise ManifestError(f"{where}: {algorithm} must be {length} hex digits; got {value!r}")
-    if "." in tag or not tag:
-        raise ManifestError(f"{where}: a tag may not be empty or contain '.'")
+        if not isinstance(value, str) or value and not _is_hex(value, length):
+            raise ManifestError(f"{where}: {algorithm} must be {length} hex digits (or \"\" when none is "
+                                f"published); got {value!r}")
+    prefix = entry.get("sha256_prefix") or ""
+    if not isinstance(prefix, str) or prefix and not _is_hex(prefix, len(prefix)):
+        raise ManifestError(f"{where}: sha256_prefix must be hex digits; got {prefix!r}")
+    _validate_optional_fields(where, entry)
     if entry["format"] == "marian":  # the checkpoint's other files, each with its sha256 (or "")
         files = entry.get("files")
         needed = {"config.json", "vocab.json", "source.spm", "target.spm"}
@@ -79,10 +115,62 @@ def validate_entry(model: str, tag: str, entry: dict[str, Any]) -> None:
         if not isinstance(files, dict) or "config.json" not in files or "tfhub" in entry["source"] or "url" in entry["source"]:
             raise ManifestError(f"{where}: a zoo_preset entry needs a bundled or hf_repo source and 'files' naming "
                                 "at least config.json (sha256 or \"\" each)")
-    if entry["format"] in ("marian", "zoo_preset"):
+    if isinstance(entry.get("files"), dict):
         for name, value in entry["files"].items():
-            if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value.lower())):
+            if not isinstance(value, str) or value and not _is_hex(value, 64):
                 raise ManifestError(f"{where}: files[{name!r}] must be 64 hex digits or empty; got {value!r}")
+
+
+def _validate_optional_fields(where: str, entry: dict[str, Any]) -> None:
+    """The fields zoo reads later (build config, preprocessing, classes...) have the types it expects."""
+    for key in ("config", "metrics", "training", "files"):
+        if key in entry and not isinstance(entry[key], dict):
+            raise ManifestError(f"{where}: {key} must be an object; got {_kind(entry[key])} {entry[key]!r:.80}")
+    if "preprocessing" in entry and entry["preprocessing"] not in PREPROCESSINGS:
+        raise ManifestError(f"{where}: preprocessing must be one of {', '.join(PREPROCESSINGS)}; "
+                            f"got {entry['preprocessing']!r}")
+    classes = entry.get("classes")
+    if classes is not None and not isinstance(classes, str) and not (
+            isinstance(classes, list) and all(isinstance(name, str) for name in classes)):
+        raise ManifestError(f"{where}: classes must be a list of names or a known set such as \"imagenet1k\"; "
+                            f"got {classes!r:.80}")
+    ignore = entry.get("ignore")
+    if ignore is not None and not (isinstance(ignore, list) and all(isinstance(p, str) for p in ignore)):
+        raise ManifestError(f"{where}: ignore must be a list of parameter-name patterns; got {ignore!r:.80}")
+    for key in ("license", "notes"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ManifestError(f"{where}: {key} must be a string; got {_kind(entry[key])} {entry[key]!r:.80}")
+
+
+def validate_document(document: Any, origin: str) -> None:
+    """Raise ``ManifestError`` naming ``origin`` and the path in it of the first thing wrong.
+
+    The structure is checked here; a ``default`` naming a missing tag is checked when documents
+    are merged (a later manifest may pick a tag of an earlier one).
+    """
+    if not isinstance(document, dict):
+        raise ManifestError(f"{origin}: the top level must be a JSON object {SCHEMA}; got a JSON {_kind(document)}")
+    if "models" not in document:
+        raise ManifestError(f"{origin}: no 'models' key; a manifest is {SCHEMA}")
+    models = document["models"]
+    if not isinstance(models, dict):
+        raise ManifestError(f"{origin}: 'models' must be an object {{model: record}}; got a JSON {_kind(models)}")
+    for model, record in models.items():
+        path = f"{origin}: models.{model}"
+        if "." in model or not model:
+            raise ManifestError(f"{path}: a model name may not be empty or contain '.' (it separates the tag)")
+        if not isinstance(record, dict):
+            raise ManifestError(f"{path} must be an object {{\"default\": tag, \"tags\": {{tag: entry}}}}; "
+                                f"got a JSON {_kind(record)}")
+        tags = record.get("tags", {})
+        if not isinstance(tags, dict):
+            raise ManifestError(f"{path}.tags must be an object {{tag: entry}}; got a JSON {_kind(tags)}")
+        for tag, entry in tags.items():
+            where = f"{origin}: weights entry {model}.{tag} (models.{model}.tags.{tag})"
+            validate_entry(model, tag, entry, where=where)
+        default = record.get("default")
+        if default is not None and not isinstance(default, str):
+            raise ManifestError(f"{path}.default must be a tag name (a string); got {default!r}")
 
 
 def _resolve_bundled(document: dict[str, Any], base: Path) -> None:
@@ -94,44 +182,47 @@ def _resolve_bundled(document: dict[str, Any], base: Path) -> None:
 
 
 def _merge(into: dict[str, Any], document: dict[str, Any], origin: str) -> None:
-    models = document.get("models")
-    if not isinstance(models, dict):
-        raise ManifestError(f"{origin}: no 'models' mapping")
-    for model, record in models.items():
+    """Merge a validated document; its defaults must name tags known so far (its own or earlier ones)."""
+    for model, record in document["models"].items():
         target = into.setdefault(model, {"default": None, "tags": {}})
-        for tag, entry in record.get("tags", {}).items():
-            try:
-                validate_entry(model, tag, entry)
-            except ManifestError as error:
-                raise ManifestError(f"{origin}: {error}") from None
-            target["tags"][tag] = entry
-        if record.get("default"):
-            target["default"] = record["default"]
+        target["tags"].update(record.get("tags", {}))
+        default = record.get("default")
+        if default:
+            if default not in target["tags"]:
+                raise ManifestError(f"{origin}: models.{model}.default names tag {default!r}, which {model} does not "
+                                    f"have; its tags: {', '.join(target['tags']) or 'none'}")
+            target["default"] = default
+
+
+def _read(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestError(f"{ENV_EXTRA_MANIFESTS} file {file} cannot be read as JSON: {error}") from None
 
 
 @functools.lru_cache(maxsize=8)
 def _load(extra_paths: str) -> dict[str, Any]:
     package_dir = resources.files("zoo")
     shipped = json.loads(package_dir.joinpath(MANIFEST_FILE).read_text(encoding="utf-8"))
+    validate_document(shipped, MANIFEST_FILE)
     _resolve_bundled(shipped, Path(str(package_dir)))
     models: dict[str, Any] = {}
     _merge(models, shipped, MANIFEST_FILE)
     for path in filter(None, extra_paths.split(os.pathsep)):
         file = Path(path).expanduser()
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ManifestError(f"{ENV_EXTRA_MANIFESTS} names {file}, which cannot be read: {error}") from None
+        origin = f"{ENV_EXTRA_MANIFESTS} file {file}"
+        document = _read(file)
+        validate_document(document, origin)
         _resolve_bundled(document, file.resolve().parent)
-        _merge(models, document, str(file))
+        _merge(models, document, origin)
     return {"models": models}
 
 
 def load_manifest() -> dict[str, Any]:
     """The merged manifest: ``{"models": {name: {"default": tag, "tags": {tag: entry}}}}``."""
     merged = copy.deepcopy(_load(os.environ.get(ENV_EXTRA_MANIFESTS, "")))
-    for model, record in _registered.items():
-        _merge(merged["models"], {"models": {model: record}}, "register_weights")
+    _merge(merged["models"], {"models": copy.deepcopy(_registered)}, "register_weights")  # validated when registered
     for model, record in merged["models"].items():
         if record["default"] is None and record["tags"]:
             record["default"] = next(iter(record["tags"]))
@@ -140,8 +231,10 @@ def load_manifest() -> dict[str, Any]:
 
 def register_weights(model: str, tag: str, entry: dict[str, Any], *, default: bool = False) -> None:
     """Add (or replace) one weights entry at run time, same schema as the manifest."""
+    if not isinstance(default, bool):
+        raise ManifestError(f"register_weights: default must be True or False; got {default!r}")
+    validate_entry(model, tag, entry, where=f"register_weights({model!r}, {tag!r}, entry)")
     entry = copy.deepcopy(entry)
-    validate_entry(model, tag, entry)
     _resolve_bundled({"models": {model: {"tags": {tag: entry}}}}, Path.cwd())
     record = _registered.setdefault(model, {"tags": {}})
     record["tags"][tag] = entry

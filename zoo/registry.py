@@ -11,6 +11,8 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
+import numbers
+import os
 from typing import Any, Callable
 
 from zoo import manifest
@@ -73,6 +75,88 @@ def _unknown(name: str) -> UnknownModelError:
     return UnknownModelError(f"Unknown model {name!r}. {hint} (zoo.list_models() lists them all.)")
 
 
+# What ``zoo.load`` accepts as its first argument, for error messages.
+LOADABLE = ("a model name ('resnet50'), 'name.tag' ('resnet18.mnist'), the path of a .keras file, "
+            "a preset folder, or 'hf://owner/name'")
+
+
+def check_name(name: Any, what: str = "model name") -> str:
+    """``name`` as a non-empty string; ``TypeError``/``ValueError`` naming what was given otherwise."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a string such as 'resnet50' (zoo.list_models() lists them); "
+                        f"got {name!r} ({type(name).__name__}).")
+    if not name.strip():
+        raise ValueError(f"{what} is empty; give a model name such as 'resnet50' (zoo.list_models() lists them).")
+    return name
+
+
+def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape: Any):
+    """The arguments every builder shares, checked once, before TensorFlow is imported.
+
+    Returns them normalised: paths as strings, NumPy integers as ``int``, ``input_shape`` as a
+    tuple. Whether a shape suits an architecture (rank, smallest size) is the builder's check.
+    """
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if not isinstance(name, str):
+        raise TypeError(f"zoo.load: name must be {LOADABLE}; got {name!r} ({type(name).__name__}).")
+    if not name.strip():
+        raise ValueError(f"zoo.load: name is empty; it must be {LOADABLE}.")
+    if isinstance(weights, os.PathLike):
+        weights = os.fspath(weights)
+    if weights is not None and not isinstance(weights, str):
+        raise TypeError(f"zoo.load({name!r}): weights must be 'default', None (random), a weights tag or the path of "
+                        f"a .weights.h5 file; got {weights!r} ({type(weights).__name__}).")
+    if weights is not None and not weights.strip():
+        raise ValueError(f"zoo.load({name!r}): weights is empty; use 'default', None (random), a weights tag or a "
+                         f".weights.h5 path.")
+    if num_classes is not None:
+        if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+            raise TypeError(f"zoo.load({name!r}): num_classes must be a positive integer (or None for the weights' "
+                            f"own); got {num_classes!r} ({type(num_classes).__name__}).")
+        if num_classes < 1:
+            raise ValueError(f"zoo.load({name!r}): num_classes must be a positive integer (or None for the weights' "
+                             f"own); got {num_classes!r}.")
+        num_classes = int(num_classes)
+    _check_task_arguments(name, weights, num_classes, input_shape)
+    if input_shape is not None:
+        input_shape = _check_input_shape(name, input_shape)
+    return name, weights, num_classes, input_shape
+
+
+def _check_input_shape(name: str, input_shape: Any) -> tuple[int | None, ...]:
+    wanted = "(height, width, channels) of positive integers (None for a variable size)"
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__iter__"):
+        raise TypeError(f"zoo.load({name!r}): input_shape must be {wanted}; got {input_shape!r}.")
+    shape = tuple(input_shape)
+    for size in shape:
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"zoo.load({name!r}): input_shape must be {wanted}; got {input_shape!r}.")
+        if size < 1:
+            raise ValueError(f"zoo.load({name!r}): input_shape must be {wanted}; got {input_shape!r}.")
+    return tuple(None if size is None else int(size) for size in shape)
+
+
+def _check_task_arguments(name: str, weights: str | None, num_classes: int | None, input_shape: Any) -> None:
+    """A registry name and its tag must exist; arguments its architecture would ignore or misread are refused."""
+    if name.endswith(".keras") or name.startswith("hf://") or os.sep in name or os.path.isdir(name):
+        return  # a saved model or a preset: what it is decides, when zoo.load reads it
+    spec, _ = resolve_tag(name)
+    if weights not in (None, "default") and not weights.endswith(".h5") and os.sep not in weights \
+            and not os.path.isfile(weights):
+        resolve_tag(spec.name, weights)  # a bare tag: zoo.load("resnet50", weights="tv_in1k")
+    if input_shape is not None and spec.task != "image_classification":
+        instead = (f"give image_shape instead (default {tuple(spec.config['image_shape'])})"
+                   if "image_shape" in spec.config else "it reads text of any length")
+        raise ValueError(f"zoo.load({name!r}): input_shape is for image classifiers, not {spec.name} "
+                         f"({spec.task.replace('_', ' ')}): {instead}.")
+    if num_classes is not None and spec.task == "translation":
+        raise ValueError(f"zoo.load({name!r}): num_classes is for classifiers and class-conditional models; "
+                         f"{spec.name} is a translation model (its vocabularies come from adapt or its weights).")
+
+
 def split_name(name: str) -> tuple[str, str | None]:
     """``"resnet50.tv_in1k"`` -> ``("resnet50", "tv_in1k")``; ``"resnet50"`` -> ``("resnet50", None)``."""
     model, dot, tag = name.strip().partition(".")
@@ -82,7 +166,7 @@ def split_name(name: str) -> tuple[str, str | None]:
 def get_spec(name: str) -> ModelSpec:
     """The spec of a model name (a ``name.tag`` is accepted; the tag is ignored here)."""
     _ensure_catalog()
-    model, _ = split_name(name)
+    model, _ = split_name(check_name(name))
     try:
         return _SPECS[model]
     except KeyError:
@@ -96,6 +180,8 @@ def resolve_tag(name: str, tag: str | None = None) -> tuple[ModelSpec, str | Non
     """
     spec = get_spec(name)
     _, name_tag = split_name(name)
+    if tag is not None and not isinstance(tag, str):
+        raise TypeError(f"a weights tag must be a string such as 'tv_in1k'; got {tag!r} ({type(tag).__name__}).")
     tag = tag or name_tag
     tags = manifest.tags_for(spec.name)
     if tag is None:
@@ -127,6 +213,12 @@ def list_models(
     ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50']
     """
     _ensure_catalog()
+    if pattern is not None and not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a shell-style wildcard string such as 'resnet*'; got {pattern!r}.")
+    if family is not None and family not in families():
+        raise ValueError(f"unknown family {family!r}; families: {', '.join(families())}.")
+    if pretrained is not None and not isinstance(pretrained, bool):
+        raise TypeError(f"pretrained must be True, False or None; got {pretrained!r}.")
     names = []
     for name, spec in _SPECS.items():
         if pattern and not fnmatch.fnmatchcase(name, pattern.lower()):
@@ -147,11 +239,13 @@ def families() -> list[str]:
 def info(name: str) -> dict[str, Any]:
     """Everything zoo knows about a model, as plain data (no TensorFlow import).
 
+    A ``name.tag`` must name a tag the model has (``UnknownWeightsTagError`` lists them).
+
     >>> import zoo
     >>> zoo.info("resnet50")["params"]
     25636712
     """
-    spec = get_spec(name)
+    spec, _ = resolve_tag(name)
     tags = manifest.tags_for(spec.name)
     return {
         "name": spec.name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import numbers
 from typing import Any
 
 # Nothing heavy at import time: ``zoo/__init__`` imports ``tune`` from here, and ``zoo list``
@@ -42,16 +43,67 @@ HYPERMODELS = {
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
-def _hypermodel(family: str, data) -> Any:
-    if family not in HYPERMODELS:
-        from zoo import registry
+def searchable_family(family_or_name: Any) -> str:
+    """The searchable family a family or model name stands for (``"resnet18"`` -> ``"resnet"``)."""
+    from zoo import registry
+    from zoo.errors import UnknownModelError
 
-        spec_family = registry.get_spec(family).family if family not in registry.families() else family
-        if spec_family not in HYPERMODELS:
-            raise ValueError(f"no search space for {family!r} yet; searchable families: {sorted(HYPERMODELS)}.")
-        family = spec_family
+    wanted = f"a searchable family ({', '.join(sorted(HYPERMODELS))}) or a model name of one"
+    if not isinstance(family_or_name, str):
+        raise TypeError(f"zoo.tune: the first argument must be {wanted}; got {family_or_name!r}.")
+    if not family_or_name.strip():
+        raise ValueError(f"zoo.tune: the first argument is empty; give {wanted}.")
+    if family_or_name in HYPERMODELS:
+        return family_or_name
+    try:
+        family = family_or_name if family_or_name in registry.families() else registry.get_spec(family_or_name).family
+    except UnknownModelError as error:
+        raise UnknownModelError(f"{error} zoo.tune searches the families {', '.join(sorted(HYPERMODELS))}, "
+                                "or the family of a model name.") from None
+    if family not in HYPERMODELS:
+        raise ValueError(f"no search space for {family_or_name!r} yet; searchable families: {sorted(HYPERMODELS)}.")
+    return family
+
+
+def _hypermodel(family: str, data) -> Any:
     module, _, name = HYPERMODELS[family].partition(":")
     return getattr(importlib.import_module(module), name).for_data(data)
+
+
+def _check_count(name: str, value: Any) -> None:
+    """Trial and epoch counts: positive integers (0 or a negative count made KerasTuner search without end)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"zoo.tune: {name} must be a positive integer; got {value!r}.")
+
+
+def _check_arguments(tuner: Any, max_trials: Any, objective: Any, seed: Any, fixed: Any,
+                     search_kwargs: dict[str, Any]) -> None:
+    if not isinstance(tuner, str) or tuner not in TUNERS:
+        raise ValueError(f"tuner must be one of {tuple(TUNERS)}; got {tuner!r}.")
+    _check_count("max_trials", max_trials)
+    for name in ("epochs", "batch_size", "executions_per_trial"):
+        if search_kwargs.get(name) is not None:
+            _check_count(name, search_kwargs[name])
+    if objective is not None and not isinstance(objective, str):
+        raise TypeError(f"zoo.tune: objective must be a metric name such as 'val_accuracy'; got {objective!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"zoo.tune: seed must be an integer; got {seed!r}.")
+    if fixed is not None and not (isinstance(fixed, dict) and all(isinstance(name, str) for name in fixed)):
+        raise TypeError(f"zoo.tune: fixed must be a dict {{hyperparameter name: value}}; got {fixed!r}.")
+
+
+def _check_fixed(family: str, hypermodel: Any, fixed: dict[str, Any]) -> None:
+    """Every pinned name must be one of the space's hyperparameters (KerasTuner would add an unused one
+    silently). The names are declared while a trial is built, so one model is built here, not trained."""
+    import keras_tuner
+
+    declared = keras_tuner.HyperParameters()
+    hypermodel.build(declared)  # the model is dropped; only the declared names are kept
+    known = sorted(declared.values)
+    unknown = sorted(set(fixed) - set(known))
+    if unknown:
+        raise ValueError(f"zoo.tune: fixed names {', '.join(map(repr, unknown))}, not a hyperparameter of the "
+                         f"{family} space; its hyperparameters are: {', '.join(known)}.")
 
 
 def _split(data) -> tuple[Any, Any]:
@@ -68,14 +120,16 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     ``train_data`` and ``validation_data``: ``(images, labels)`` for classifiers, ``(sources, targets)``
     string lists for sequence models, images for generative models. ``objective`` defaults to the
     family's (``val_accuracy``, ``val_exact_match``, ``val_elbo``, ``fid_mnist``, ``val_l1``...).
-    ``fixed`` pins some of the space's hyperparameters (``{"width": 0.25}``); the rest are searched. Raises
+    ``fixed`` pins some of the space's hyperparameters (``{"width": 0.25}``); the rest are searched
+    (an unknown name is refused, listing the space's). ``executions_per_trial`` goes to the tuner.
+    Counts (``max_trials``, ``epochs``, ``batch_size``) must be positive integers. Raises
     ``RuntimeError`` when every trial failed (KerasTuner itself only logs that).
     """
+    _check_arguments(tuner, max_trials, objective, seed, fixed, search_kwargs)
+    family = searchable_family(family_or_name)
     import keras_tuner
 
-    if tuner not in TUNERS:
-        raise ValueError(f"tuner must be one of {tuple(TUNERS)}; got {tuner!r}.")
-    hypermodel = _hypermodel(family_or_name, train_data)
+    hypermodel = _hypermodel(family, train_data)
     if validation_data is None and hypermodel.NEEDS_VALIDATION:
         raise ValueError(f"{family_or_name}'s objective {hypermodel.OBJECTIVE[0]} is measured on validation_data; "
                          "pass it.")
@@ -89,10 +143,13 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
                    directory=directory, project_name=project_name or family_or_name, overwrite=overwrite,
                    seed=seed)
     if fixed:
+        _check_fixed(family, hypermodel, fixed)
         pinned = keras_tuner.HyperParameters()
         for name, value in fixed.items():
             pinned.Fixed(name, value)
         options.update(hyperparameters=pinned, tune_new_entries=True)
+    if "executions_per_trial" in search_kwargs:  # a tuner option, not one of fit's
+        options["executions_per_trial"] = search_kwargs.pop("executions_per_trial")
     if tuner == "hyperband":
         options["max_epochs"] = search_kwargs.pop("epochs", 3)
     else:

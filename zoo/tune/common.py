@@ -16,14 +16,40 @@ def compile_with_searched_optimizer(model: keras.Model, hp: keras_tuner.HyperPar
     return model
 
 
-def classes_and_shape(data) -> tuple[int, tuple[int, int, int]]:
+def pair(data, space: str, what: str = "(images, labels)") -> tuple:
+    """``data`` as a pair of equally long parts; a clear error for anything else."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"the {space} space trains on {what}; got {type(data).__name__}"
+                         f"{f' of {len(data)} items' if isinstance(data, (tuple, list)) else ''}.")
+    first, second = data
+    lengths = [len(part) if hasattr(part, "__len__") else None for part in data]
+    if None in lengths or lengths[0] != lengths[1] or not lengths[0]:
+        raise ValueError(f"the {space} space trains on {what} of the same, non-zero length; "
+                         f"got lengths {lengths[0]} and {lengths[1]}.")
+    return first, second
+
+
+def image_shape(images, space: str = "vae") -> tuple[int, int, int]:
+    """The shape of one image, with a channel axis, of a batch ``(N, H, W[, C])``."""
+    import numpy as np
+
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or not len(images) or not np.issubdtype(images.dtype, np.number):
+        raise ValueError(f"the {space} space trains on images, an array (count, height, width[, channels]) of "
+                         f"0-255 pixels; got {images.dtype} of shape {images.shape}.")
+    return tuple(int(d) for d in (images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)))
+
+
+def classes_and_shape(data, space: str = "classifier") -> tuple[int, tuple[int, int, int]]:
     """``(images, labels)`` -> (number of classes, image shape with a channel axis)."""
     import numpy as np
 
-    images, labels = data
-    images = np.asarray(images)
-    shape = images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)
-    return int(np.max(labels)) + 1, tuple(int(d) for d in shape)
+    images, labels = pair(data, space)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise ValueError(f"the {space} space needs labels as one non-negative integer class id per image; got "
+                         f"{labels.dtype} labels of shape {labels.shape}.")
+    return int(np.max(labels)) + 1, image_shape(images, space)
 
 
 class ImageClassifierSpace(keras_tuner.HyperModel):
@@ -39,7 +65,7 @@ class ImageClassifierSpace(keras_tuner.HyperModel):
 
     @classmethod
     def for_data(cls, data):
-        num_classes, shape = classes_and_shape(data)
+        num_classes, shape = classes_and_shape(data, cls.NAME)
         return cls(num_classes, shape)
 
     def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):

@@ -15,7 +15,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
-from zoo.tune.vae import image_shape
+from zoo.tune.common import classes_and_shape, image_shape
 
 
 class FIDScoredSpace(keras_tuner.HyperModel):
@@ -33,7 +33,7 @@ class FIDScoredSpace(keras_tuner.HyperModel):
 
     @classmethod
     def for_data(cls, data):
-        return cls(image_shape(data[0] if isinstance(data, (tuple, list)) else data))
+        return cls(image_shape(data[0] if isinstance(data, (tuple, list)) else data, cls.MODEL))
 
     def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
         # The tuner's checkpoint callback finds no fid_mnist in the epoch logs, so it saves every epoch.
@@ -88,7 +88,8 @@ class CGANHyperModel(GANHyperModel):
     def for_data(cls, data):
         if not (isinstance(data, (tuple, list)) and len(data) == 2):
             raise ValueError("the cgan space trains on (images, labels); got images only.")
-        return cls(image_shape(data[0]), int(np.max(data[1])) + 1)
+        num_classes, shape = classes_and_shape(data, "cgan")
+        return cls(shape, num_classes)
 
     def options(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         return {**super().options(hp), "num_classes": self.num_classes,

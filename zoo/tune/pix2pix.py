@@ -12,7 +12,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
-from zoo.tune.vae import image_shape
+from zoo.tune.common import image_shape, pair
 
 
 class Pix2PixHyperModel(keras_tuner.HyperModel):
@@ -25,9 +25,8 @@ class Pix2PixHyperModel(keras_tuner.HyperModel):
 
     @classmethod
     def for_data(cls, data):
-        if not (isinstance(data, (tuple, list)) and len(data) == 2):
-            raise ValueError("the pix2pix space trains on (source images, target images) pairs.")
-        return cls(image_shape(data[0]), image_shape(data[1])[-1])
+        sources, targets = pair(data, "pix2pix", "(source images, target images) pairs")
+        return cls(image_shape(sources, "pix2pix"), image_shape(targets, "pix2pix")[-1])
 
     def build(self, hp: keras_tuner.HyperParameters):
         import keras

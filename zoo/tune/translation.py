@@ -6,7 +6,7 @@ from typing import Any
 
 import keras_tuner
 
-from zoo.tune.common import compile_with_searched_optimizer
+from zoo.tune.common import compile_with_searched_optimizer, pair
 
 
 class TranslationSpace(keras_tuner.HyperModel):
@@ -26,7 +26,9 @@ class TranslationSpace(keras_tuner.HyperModel):
     def for_data(cls, data):
         from zoo.tasks.translation import vocabularies
 
-        sources, targets = data
+        sources, targets = pair(data, cls.MODEL, "(sources, targets) lists of strings")
+        if not all(isinstance(text, str) for text in [*sources, *targets]):
+            raise ValueError(f"the {cls.MODEL} space trains on (sources, targets) lists of strings; got other items.")
         config = vocabularies(sources, targets, tokens="char")
         config["max_output_length"] = max(len(t) for t in targets) + 1
         return cls(config)

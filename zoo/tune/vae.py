@@ -6,14 +6,7 @@ from typing import Any
 
 import keras_tuner
 
-from zoo.tune.common import compile_with_searched_optimizer
-
-
-def image_shape(images) -> tuple[int, int, int]:
-    import numpy as np
-
-    images = np.asarray(images)
-    return tuple(int(d) for d in (images.shape[1:] if images.ndim == 4 else (*images.shape[1:], 1)))
+from zoo.tune.common import compile_with_searched_optimizer, image_shape
 
 
 class VAEHyperModel(keras_tuner.HyperModel):
@@ -26,7 +19,7 @@ class VAEHyperModel(keras_tuner.HyperModel):
 
     @classmethod
     def for_data(cls, data):
-        return cls(image_shape(data[0] if isinstance(data, (tuple, list)) else data))
+        return cls(image_shape(data[0] if isinstance(data, (tuple, list)) else data, "vae"))
 
     def build(self, hp: keras_tuner.HyperParameters):
         import zoo
