@@ -252,3 +252,17 @@ def test_zoo_cache_verify_and_clear_from_the_command_line(zoo_env, monkeypatch, 
     assert cli.main(["cache", "clear", "resnet18.test"]) == 0
     assert "resnet18.test" not in cache.read_pins()
     assert not (zoo_env / "zoo-cache" / "downloads" / "resnet18" / "test").exists()
+
+
+def test_waiting_for_another_process_has_a_deadline(zoo_env, monkeypatch):
+    from filelock import FileLock
+
+    monkeypatch.setattr(cache, "LOCK_TIMEOUT_SECONDS", 0.5)
+    holder = zoo_env / "zoo-cache" / "locks" / "resnet18.mnist.lock"
+    holder.parent.mkdir(parents=True)
+    with FileLock(str(holder)):  # another process's fetch (a separate lock object: its own file descriptor)
+        start = time.monotonic()
+        with pytest.raises(zoo.WeightsNotAvailableError, match="another process has been fetching"):
+            with cache.lock("resnet18", "mnist"):
+                pass
+        assert time.monotonic() - start < 3

@@ -84,6 +84,8 @@ CASES = [
          ("md5", "0" * 32, "left exactly as it is"), seconds=8),
     Case("hub-local-wrong-prefix", local_file_with(prefix="deadbeef"), zoo.WeightsIntegrityError,
          ("sha256 prefix", "deadbeef", "left exactly as it is"), seconds=8),
+    Case("hub-cache-is-a-file", lambda ctx: load_with(ZOO_CACHE=str(ROOT / "setup.cfg"))(ctx), ValueError,
+         ("ZOO_CACHE", "setup.cfg", "is a file, not a folder"), seconds=5),
     Case("hub-local-missing", lambda ctx: (zoo.register_weights("resnet18", "gone", dict(
         SHIPPED, source={"bundled": str(ctx.tmp / "no-such-file.h5")})), zoo.load("resnet18.gone")),
          zoo.WeightsNotAvailableError, ("no-such-file.h5", "does not exist"), seconds=8),

@@ -13,14 +13,15 @@ Only what zoo downloaded into this folder is ever deleted by zoo. A multi-file e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 ENV_CACHE = "ZOO_CACHE"
 # How long a process waits for another one fetching the same tag before giving up (seconds).
@@ -28,7 +29,11 @@ LOCK_TIMEOUT_SECONDS = 3600.0
 
 
 def root() -> Path:
-    return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "zoo").expanduser()
+    path = Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "zoo").expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{ENV_CACHE}={str(path)!r} is a file, not a folder; point {ENV_CACHE} at a folder "
+                         f"zoo may write to (it is created when missing).")
+    return path
 
 
 def downloads_dir(model: str, tag: str) -> Path:
@@ -62,11 +67,26 @@ def owns(path: Path) -> bool:
         return False
 
 
-def lock(model: str, tag: str) -> FileLock:
-    """A lock held while one process fetches and converts a tag; others wait, then reuse."""
+@contextlib.contextmanager
+def lock(model: str, tag: str) -> Iterator[None]:
+    """Held while one process fetches and converts a tag; others wait (at most
+    ``LOCK_TIMEOUT_SECONDS``), then reuse its work. The OS releases it if the holder dies."""
     path = root() / "locks" / f"{model}.{tag}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
+    file_lock = FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
+    try:
+        file_lock.acquire()
+    except Timeout:
+        from zoo.errors import WeightsNotAvailableError
+
+        raise WeightsNotAvailableError(
+            f"{model}.{tag}: another process has been fetching these weights for over {LOCK_TIMEOUT_SECONDS:g} s "
+            f"(it holds {path}). Wait for it, or stop it; a lock whose process died is released by the system."
+        ) from None
+    try:
+        yield
+    finally:
+        file_lock.release()
 
 
 def _pins_path() -> Path:
