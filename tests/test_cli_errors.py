@@ -16,6 +16,7 @@ import pytest
 
 import zoo
 import zoo.cli
+import zoo.cli.catalog
 from tests.weights_helpers import reset_manifest_cache
 from zoo import manifest
 
@@ -55,7 +56,7 @@ def test_ctrl_c_exits_130_without_a_traceback(monkeypatch):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(zoo.cli, "cmd_info", interrupted)
+    monkeypatch.setattr(zoo.cli.catalog, "cmd_info", interrupted)
     code, stderr = run_main("info", "resnet50")
     assert code == 130 and stderr.strip() == "zoo: interrupted"
 
@@ -66,7 +67,7 @@ def test_an_error_zoo_did_not_raise_keeps_its_traceback(monkeypatch):
     def broken(args):
         return int("not a number")  # raised by Python itself, not by a zoo check
 
-    monkeypatch.setattr(zoo.cli, "cmd_info", broken)
+    monkeypatch.setattr(zoo.cli.catalog, "cmd_info", broken)
     with pytest.raises(ValueError, match="invalid literal"):
         run_main("info", "resnet50")
 
