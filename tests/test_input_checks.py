@@ -70,27 +70,12 @@ def test_a_tfds_name_offline_fails_fast_and_leaves_no_directory(offline_tfds, mo
 
 
 def test_a_prepared_tfds_dataset_loads_offline(offline_tfds):
-    tfds = pytest.importorskip("tensorflow_datasets")
+    pytest.importorskip("tensorflow_datasets")
+    from tests.tfds_digits import ZooTestDigits
+
     _, data_dir = offline_tfds
-
-    class ZooOfflineDigits(tfds.core.GeneratorBasedBuilder):
-        VERSION = tfds.core.Version("1.0.0")
-
-        def _info(self):
-            return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict({
-                "image": tfds.features.Image(shape=(12, 12, 1)),
-                "label": tfds.features.ClassLabel(names=["zero", "one", "two", "three", "four"]),
-            }))
-
-        def _split_generators(self, dl_manager):
-            return {"train": self._generate_examples()}
-
-        def _generate_examples(self):
-            for index in range(15):
-                yield index, {"image": np.full((12, 12, 1), index, "uint8"), "label": index % 3}
-
-    ZooOfflineDigits(data_dir=str(data_dir)).download_and_prepare()  # generated here: no download
-    examples = data_lib.prepare("zoo_offline_digits:train", (28, 28, 1))
+    ZooTestDigits(data_dir=str(data_dir)).download_and_prepare()  # generated here: no download
+    examples = data_lib.prepare("zoo_test_digits:train", (28, 28, 1))
     assert (examples.count, examples.num_classes, examples.class_names[4]) == (15, 5, "four")
 
 
