@@ -179,31 +179,16 @@ def read_manifest(path: Path, where: str) -> tuple[str, str, dict[str, Any]]:
     return name, tag, entry
 
 
-def parts(tag: str, entry: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """``{file: (tag, entry)}``: the weights under ``tag``, each companion file as its own entry beside it."""
-    found = {WEIGHTS_FILE: (tag, entry)}
-    for name, sha256 in entry.get("files", {}).items():
-        companion = {key: value for key, value in entry.items() if key not in ("md5", "sha256_prefix", "files")}
-        source = dict(entry["source"])
-        if "hf_repo" in source:
-            source["hf_file"] = str(Path(source["hf_file"]).parent / name)
-        else:
-            source["bundled"] = str(Path(source["bundled"]).parent / name)
-        companion.update(source=source, sha256=sha256)
-        found[name] = (f"{tag}+{name.replace('.', '-')}", companion)
-    return found
-
-
 def fetch_files(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
     """Every file of a preset, verified. Local presets are checked in place and never modified;
     Hub files go through zoo's download path (cache, mirror, lock, hash, retry)."""
     from zoo import hub
-    from zoo.hub import cache, integrity
+    from zoo.hub import integrity
     from zoo.hub.errors import WeightsIntegrityError
 
     if "bundled" in entry["source"]:
         paths = {}
-        for name, (_, part) in parts(tag, entry).items():
+        for name, (_, part) in hub.parts(tag, entry).items():
             path = Path(part["source"]["bundled"])
             if not path.is_file():
                 raise PresetError(f"preset {model}.{tag}: {path} is missing.")
@@ -212,8 +197,7 @@ def fetch_files(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
                 raise WeightsIntegrityError(str(path), "sha256", part["sha256"], actual)
             paths[name] = path
         return paths
-    with cache.lock(model, tag):
-        return {name: hub.fetch(model, part_tag, part) for name, (part_tag, part) in parts(tag, entry).items()}
+    return hub.fetch_all(model, tag, entry)
 
 
 def build(paths: dict[str, Path], tag: str, entry: dict[str, Any]):
@@ -230,7 +214,9 @@ def build(paths: dict[str, Path], tag: str, entry: dict[str, Any]):
     if not module_name.startswith("zoo.tasks."):  # never import code a downloaded file names
         raise PresetError(f"{paths[CONFIG_FILE]}: class {document['class']!r} is not a zoo task.")
     task = getattr(importlib.import_module(module_name), class_name).from_config(config)
-    weights_target(task).load_weights(str(paths[WEIGHTS_FILE]))
+    from zoo.hub import MAIN_FILE
+
+    weights_target(task).load_weights(str(paths[MAIN_FILE]))
     task.preset_entry = entry
     return task
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import posixpath
 import tempfile
 from contextvars import ContextVar
 from pathlib import Path
@@ -258,17 +259,33 @@ def mirror_file(model: str, tag: str, entry: dict[str, Any], directory: Path) ->
     return sources.copy_into(raw, Path(directory) / model / tag / sources.upstream_file_name(entry))
 
 
-def _parts(tag: str, entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The (tag, entry) of every file a weights entry is made of: one, or a Marian repo's several."""
-    if entry["format"] == "marian":
-        from zoo.hub import marian
+MAIN_FILE = "weights"  # the key of an entry's own file among its files
 
-        return list(marian.parts(tag, entry).values())
-    if entry["format"] == "zoo_preset":
-        from zoo import preset
 
-        return list(preset.parts(tag, entry).values())
-    return [(tag, entry)]
+def parts(tag: str, entry: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``{file: (cache tag, entry)}`` of every file a weights entry is made of.
+
+    Its own file (key ``"weights"``) under ``tag``; then each companion its ``files`` lists
+    (name -> sha256, or "" until pinned), from the same folder of the same source (an
+    ``hf_repo`` or a ``bundled`` folder: a Marian checkpoint, a preset), under ``<tag>+<name>``.
+    """
+    found = {MAIN_FILE: (tag, entry)}
+    for name, sha256 in entry.get("files", {}).items():
+        source = dict(entry["source"])
+        if "hf_repo" in source:
+            source["hf_file"] = posixpath.join(posixpath.dirname(source["hf_file"]), name)
+        else:
+            source["bundled"] = str(Path(source["bundled"]).parent / name)
+        companion = {key: value for key, value in entry.items() if key not in ("md5", "sha256_prefix", "files")}
+        companion.update(source=source, sha256=sha256)
+        found[name] = (f"{tag}+{name}", companion)
+    return found
+
+
+def fetch_all(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
+    """Every file of a weights entry, verified (under the tag's lock: N processes download once)."""
+    with cache.lock(model, tag):
+        return {name: fetch(model, part_tag, part) for name, (part_tag, part) in parts(tag, entry).items()}
 
 
 def download(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> None:
@@ -296,4 +313,4 @@ def mirror(model: str, tag: str, entry: dict[str, Any], directory: Path) -> list
     from zoo import registry
 
     download(registry.get_spec(model), tag, entry)
-    return [mirror_file(model, part_tag, part, directory) for part_tag, part in _parts(tag, entry)]
+    return [mirror_file(model, part_tag, part, directory) for part_tag, part in parts(tag, entry).values()]

@@ -27,7 +27,7 @@ def _part_entries(model: str) -> dict[str, dict[str, Any]]:
         tags = {}
     for tag, entry in tags.items():
         try:
-            found.update(dict(hub._parts(tag, entry)))
+            found.update(dict(hub.parts(tag, entry).values()))
         except Exception:  # noqa: BLE001
             found[tag] = entry
     return found

@@ -16,27 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zoo.hub import cache, fetch, trust_on_first_use
+from zoo.hub import MAIN_FILE, fetch_all, trust_on_first_use
 from zoo.hub.convert import marian
-
-COMPANIONS = ("config.json", "vocab.json", "source.spm", "target.spm")
-
-
-def parts(tag: str, entry: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """``{file role: (tag, entry)}``: the weights under ``tag``, each companion as its own entry."""
-    found = {"weights": (tag, entry)}
-    for name in COMPANIONS:
-        companion = {key: value for key, value in entry.items() if key not in ("md5", "sha256_prefix", "files")}
-        companion["source"] = dict(entry["source"], hf_file=name)
-        companion["sha256"] = entry.get("files", {}).get(name, "")
-        found[name] = (f"{tag}+{name}", companion)
-    return found
-
-
-def fetch_files(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
-    """Every file of the checkpoint, verified (under the tag's lock: N processes download once)."""
-    with cache.lock(model, tag):
-        return {role: fetch(model, part_tag, part) for role, (part_tag, part) in parts(tag, entry).items()}
 
 
 def read_tensors(path: Path) -> dict:
@@ -66,10 +47,10 @@ def load(spec, tag: str, entry: dict[str, Any], overrides: dict[str, Any]):
     from zoo.tasks.translation import Translator
 
     with trust_on_first_use():  # unhashed files are pinned only once the translator is built from them
-        paths = fetch_files(spec.name, tag, entry)
+        paths = fetch_all(spec.name, tag, entry)
         marian_config = json.loads(paths["config.json"].read_text())
         config = {**build_config(paths, marian_config), **{k: v for k, v in overrides.items() if v is not None}}
         task = Translator(spec.name, config, weights_tag=tag)
         assign_layer_weights(task.network,
-                             marian.layer_weights(read_tensors(paths["weights"]), marian_config, task.network))
+                             marian.layer_weights(read_tensors(paths[MAIN_FILE]), marian_config, task.network))
     return task
