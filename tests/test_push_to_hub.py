@@ -114,7 +114,7 @@ def test_damaged_preset_is_not_published(hub, zoo_env):
     config = folder / "config.json"
     config.write_text(config.read_text().replace('"num_classes": 3', '"num_classes": 4'))
     with pytest.raises(zoo.WeightsIntegrityError, match="config.json"):
-        from zoo.hub.push import push_preset
+        from zoo.push import push_preset
 
         push_preset(folder, "alice/broken", token=TOKEN)
     assert not hub.repos and not hub.authorizations  # refused before any request

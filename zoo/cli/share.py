@@ -19,7 +19,7 @@ def cmd_save(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from zoo.hub.push import push_preset
+    from zoo.push import push_preset
 
     # No --token flag: a token on the command line ends up in shell history and `ps`.
     result = push_preset(args.directory, args.repo_id, private=args.private, revision=args.revision,

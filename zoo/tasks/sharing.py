@@ -1,7 +1,7 @@
 """What every zoo task can do to be handed on: save a preset, push it to the Hub, export it for serving.
 
 A mixin so each task class gets the same three methods; the work lives in
-``zoo.preset``, ``zoo.hub.push`` and ``zoo.export``.
+``zoo.preset``, ``zoo.push`` and ``zoo.export``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Shareable:
         commit and a manifest entry (``hf_repo`` source, pinned revision) for
         ``zoo.load("name.tag")``; ``zoo.load("hf://" + repo_id)`` works at once.
         """
-        from zoo.hub import push
+        from zoo import push
 
         return push.push_model(self, repo_id, private=private, token=token, revision=revision,
                                commit_message=commit_message, **preset_options)
