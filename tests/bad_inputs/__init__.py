@@ -8,8 +8,10 @@ so bounds are small).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from typing import Any, Callable
+import os
+from typing import Any, Callable, Iterator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +25,21 @@ class Case:
     needs: tuple[str, ...] = ()
     # For cases that warn instead of raising: the warning category that must be given.
     warns: type[Warning] | None = None
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for one call, then put back what was there."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class Context:

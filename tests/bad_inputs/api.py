@@ -4,13 +4,12 @@ bench.run) and malformed ``ZOO_MANIFEST`` files: each refused before any work, b
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Callable
 
 import numpy as np
 
 import zoo
-from tests.bad_inputs import Case, Context
+from tests.bad_inputs import Case, Context, environment
 
 ZOO_NAME_FORMS = ("name", "'resnet50'", ".keras", "preset folder", "hf://")
 GOOD_ENTRY = {"source": {"url": "https://example.org/w.safetensors"}, "sha256": "", "format": "safetensors",
@@ -29,15 +28,8 @@ def with_manifest(case_id: str, content: Any, call: Callable[[], Any] = lambda: 
     def run(ctx: Context):
         path = ctx.tmp / f"{case_id}.json"
         path.write_text(content if isinstance(content, str) else json.dumps(content))
-        before = os.environ.get("ZOO_MANIFEST")
-        os.environ["ZOO_MANIFEST"] = str(path)
-        try:
+        with environment(ZOO_MANIFEST=str(path)):
             return call()
-        finally:
-            if before is None:
-                del os.environ["ZOO_MANIFEST"]
-            else:
-                os.environ["ZOO_MANIFEST"] = before
 
     return run
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from typing import Any, Callable
 
 import numpy as np
 
-from tests.bad_inputs import Case, Context
+from tests.bad_inputs import Case, Context, environment
 
 
 class CliExit(Exception):
@@ -26,21 +25,13 @@ def zoo_cli(*argv: Any, env: dict[str, Callable[[Context], str]] | None = None) 
         from zoo.cli import main
 
         args = [arg(ctx) if callable(arg) else arg for arg in argv]
-        saved = {name: os.environ.get(name) for name in env or {}}
-        os.environ.update({name: value(ctx) for name, value in (env or {}).items()})
         err, out = io.StringIO(), io.StringIO()
-        try:
+        with environment(**{name: value(ctx) for name, value in (env or {}).items()}):
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
                 try:
                     code = main(args)
                 except SystemExit as exit:  # argparse's usage errors
                     code = exit.code
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         stderr = err.getvalue()
         assert "Traceback" not in stderr, stderr
         assert code == 2, f"zoo {' '.join(args)} exited {code}; stdout: {out.getvalue()[-500:]} stderr: {stderr}"

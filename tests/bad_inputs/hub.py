@@ -3,33 +3,17 @@ cache names. Each is refused clearly, and nothing on disk that zoo did not downl
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import pathlib
 import shutil
 from typing import Any, Callable
 
 import zoo
-from tests.bad_inputs import Case, Context
+from tests.bad_inputs import Case, Context, environment
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHIPPED = json.loads((ROOT / "weights_manifest.json").read_text())["models"]["resnet18"]["tags"]["mnist"]
-
-
-@contextlib.contextmanager
-def environment(**values: str):
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def load_with(call: Callable[[], Any] = lambda: zoo.load("resnet18.tv_in1k", input_shape=(32, 32, 3)),
