@@ -217,7 +217,7 @@ def test_files_that_are_not_pth_at_all(tmp_path, data, words):
     path = tmp_path / "not.pth"
     path.write_bytes(data)
     with pytest.raises(zoo.WeightsFormatError, match=words):
-        converter_for("torch_pth")(path, RESNET, {})
+        converter_for("torch_pth")(path, RESNET)
 
 
 def test_non_tensor_code_is_still_refused(tmp_path):
@@ -250,7 +250,7 @@ def test_safetensors_header_lies(tmp_path, header, data, words):
     raw = b"{not json" if header is None else None
     path = safetensors_file(tmp_path / "lie.safetensors", header, data, header_bytes=raw)
     with pytest.raises(zoo.WeightsFormatError) as raised:
-        converter_for("safetensors")(path, RESNET, {})
+        converter_for("safetensors")(path, RESNET)
     assert words in str(raised.value) and str(path) in str(raised.value)
 
 
@@ -299,7 +299,7 @@ def keras_legacy_file(path: pathlib.Path, edit=None) -> pathlib.Path:
 
 
 def test_keras_legacy_h5_reads_a_well_formed_file(tmp_path):
-    weights = converter_for("keras_h5_legacy")(keras_legacy_file(tmp_path / "ok.h5"), RESNET, {})
+    weights = converter_for("keras_h5_legacy")(keras_legacy_file(tmp_path / "ok.h5"), RESNET)
     assert list(weights) == ["conv1"] and [a.shape for a in weights["conv1"]] == [(3, 3, 1, 2), (2,)]
 
 
@@ -322,7 +322,7 @@ def _replace(name, data):
 def test_keras_legacy_h5_with_the_wrong_structure(tmp_path, edit, words):
     path = keras_legacy_file(tmp_path / "bad.h5", edit)
     with pytest.raises(zoo.WeightsFormatError) as raised:
-        converter_for("keras_h5_legacy")(path, RESNET, {})
+        converter_for("keras_h5_legacy")(path, RESNET)
     assert words in str(raised.value) and str(path) in str(raised.value)
 
 
@@ -346,13 +346,13 @@ def test_h5_readers_refuse_files_that_are_not_hdf5(tmp_path, data, words):
     path.write_bytes(data)
     for fmt in ("keras_h5_legacy", "zoo_layer_weights", "keras_weights_h5"):
         with pytest.raises(zoo.WeightsFormatError, match=words):
-            converter_for(fmt)(path, RESNET, {})
+            converter_for(fmt)(path, RESNET)
 
 
 def test_zoo_layer_weights_structure(tmp_path):
     good = tmp_path / "ok.h5"
     save_layer_weights({"dense": [np.ones((2, 3), "float16"), np.zeros(3, "float32")]}, good)
-    weights = converter_for("zoo_layer_weights")(good, RESNET, {})
+    weights = converter_for("zoo_layer_weights")(good, RESNET)
     assert [a.dtype for a in weights["dense"]] == [np.float32, np.float32]
     with h5py.File(good, "a") as handle:
         handle["dense"].move("1", "7")
@@ -406,5 +406,5 @@ def test_hand_made_pth_matches_its_state(tmp_path):
         got = read_state_dict(pth_from_state(tmp_path / f"r{legacy}.pth", state, legacy=legacy))
         for name, array in state.items():
             np.testing.assert_array_equal(got[name], array)
-        weights = converter_for("torch_pth")(tmp_path / f"r{legacy}.pth", RESNET, {})
+        weights = converter_for("torch_pth")(tmp_path / f"r{legacy}.pth", RESNET)
         np.testing.assert_array_equal(weights["predictions"][0], state["fc.weight"].T)

@@ -169,10 +169,9 @@ def test_zoo_load_fetches_a_marian_repo_from_a_local_hub_and_translates_like_tra
     assert zoo.load("transformer.tiny").translate(texts, max_length=10) == expected
     if weights_file == "model.safetensors":  # once is enough for what follows
         # `zoo mirror` copies every file of the entry; a machine with only that mirror loads it.
-        from zoo import hub
+        from zoo import loader, manifest
 
-        spec_entry = zoo.info("transformer")["weights"]["tiny"]
-        copied = hub.mirror("transformer", "tiny", spec_entry, zoo_env / "mirror")
+        copied = loader.mirror(manifest.entry("transformer", "tiny"), zoo_env / "mirror")
         assert sorted(p.name for p in copied) == sorted(["config.json", "vocab.json", "source.spm", "target.spm",
                                                           weights_file])
         monkeypatch.setenv("ZOO_MIRROR", str(zoo_env / "mirror"))

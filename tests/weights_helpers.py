@@ -73,4 +73,4 @@ def torch_probabilities(module, images_nhwc: np.ndarray) -> np.ndarray:
 
 
 def reset_manifest_cache() -> None:
-    manifest._load.cache_clear()
+    manifest.reload()

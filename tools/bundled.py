@@ -38,4 +38,4 @@ def record(name: str, tag: str, weights_entry: dict[str, Any], *, default: bool 
         record["default"] = tag
     record["tags"][tag] = weights_entry
     MANIFEST.write_text(json.dumps(document, indent=2) + "\n")
-    manifest._load.cache_clear()
+    manifest.reload()

@@ -78,10 +78,11 @@ def train(name: str, epochs: int, data):
 
 
 def quality(name: str, model, data) -> dict:
-    from zoo.tasks.quality import MnistFeatures
+    import zoo
+    from zoo.tasks.quality import FEATURE_MODEL, MnistFeatures
 
     x_train, x_test, _, y_test = data
-    judge = MnistFeatures()
+    judge = MnistFeatures(zoo.load(FEATURE_MODEL))
     if name == "pix2pix":
         edges, targets = edge_pairs(x_test)
         translated = model.translate(edges)

@@ -21,11 +21,11 @@ from zoo.hub.errors import WeightsFormatError, WeightsIntegrityError, WeightsMis
 from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
 from zoo.tune import TuneResult, tune  # light: KerasTuner and TensorFlow load when a search starts
+from zoo.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__version__ = "0.1.0"
 
 __all__ = [
     "UnknownModelError",

@@ -13,7 +13,6 @@ GFLOP/s can be read against what this CPU can do.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import platform
 import resource
@@ -27,6 +26,7 @@ import tensorflow as tf
 
 import zoo
 from zoo import registry
+from zoo.tasks.benchmark import Workload
 
 # Training costs about three forward passes (forward, and backward for inputs and weights):
 # the usual convention for training FLOPs when the profiler counts only the forward graph.
@@ -150,98 +150,12 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
-# --- workloads: what one step of a model is, per task ---------------------------------------------
-
-
-@dataclasses.dataclass
-class Workload:
-    """Synthetic data and the forward function for one model; ``units`` counts images or tokens per sample."""
-
-    model: keras.Model
-    train_data: tf.data.Dataset
-    forward: Callable
-    forward_inputs: Any
-    forward_specs: tuple
-    unit: str = "images"
-    units_per_sample: int = 1
-    fit: Callable | None = None  # the model's own fit unless the workload needs another
-
-    def __post_init__(self):
-        self.fit = self.fit or self.model.fit
-
-
-def _images(rng, batch: int, shape) -> np.ndarray:
-    return rng.integers(0, 256, (batch, *shape)).astype("float32")
-
-
-def _repeat(*tensors) -> tf.data.Dataset:
-    data = tensors[0] if len(tensors) == 1 else tensors
-    return tf.data.Dataset.from_tensors(data).repeat()
-
-
-def _specs(inputs) -> tuple:
-    return (tf.nest.map_structure(lambda t: tf.TensorSpec([1, *t.shape[1:]], t.dtype), inputs),)
-
-
-def classifier_workload(model, batch: int, rng) -> Workload:
-    shape = tuple(model.network.input_shape[1:])
-    x = tf.constant(np.asarray(model.preprocess(_images(rng, batch, shape)), "float32"))
-    y = tf.constant(np.arange(batch) % model.num_classes)
-    if not model.compiled:
-        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
-    network = model.network
-    return Workload(model, _repeat(x, y), lambda inputs: network(inputs, training=False), x, _specs(x))
-
-
-def generative_workload(model, batch: int, rng) -> Workload:
-    shape = tuple(model.build_config["image_shape"])
-    images = tf.constant(_images(rng, batch, shape))
-    if not model.compiled:
-        model.compile()
-    if getattr(model, "generator", None) is not None and model.model_name != "pix2pix":  # GANs: sampling
-        noise = tf.constant(rng.normal(size=(batch, model.latent_dim)).astype("float32"))
-        inputs = [noise, tf.constant(np.arange(batch) % model.num_classes)] if model.num_classes else noise
-        data = _repeat(images, inputs[1]) if model.num_classes else _repeat(images)
-        generator = model.generator
-        return Workload(model, data, lambda z: generator(z, training=False), inputs, _specs(inputs))
-    if model.model_name == "pix2pix":
-        source = tf.constant(images / 127.5 - 1.0)
-        generator = model.generator
-        return Workload(model, _repeat(images, images), lambda x: generator(x, training=False), source,
-                        _specs(source))
-    labels = tf.constant(np.arange(batch) % 10)
-    data = _repeat(images, labels) if model.model_name == "aae" else _repeat(images)
-    return Workload(model, data, lambda x: model(x, training=False), images, _specs(images))
+# --- workloads: each task says what one step is (``bench_workload``) -----------------------------
 
 
 def translation_workload(model, batch: int, rng, length: int = 24) -> Workload:
-    if model.network is None:  # no vocabulary yet: adapt on synthetic text of the given length
-        letters = list("abcdefghijklmnopqrstuvwxyz0123456789")
-        texts = ["".join(rng.choice(letters, length)) for _ in range(64)]
-        model.adapt(texts, texts)
-    vocab_in, vocab_out = len(model.source_codec), len(model.target_codec)
-    source = tf.constant(rng.integers(4, vocab_in, (batch, length)), "int32")
-    target = tf.constant(rng.integers(4, vocab_out, (batch, length + 1)), "int32")
-    inputs = (source, target[:, :-1])
-    if not model.compiled:
-        model.compile()
-    network = model.network
-    # Straight to keras.Model.fit on token ids (Translator.fit takes strings): the step, not the
-    # text encoding, is measured.
-    data = _repeat(inputs, target[:, 1:])
-    return Workload(model, data, lambda pair: network(pair, training=False), inputs, _specs(inputs),
-                    unit="tokens", units_per_sample=length,
-                    fit=lambda data, **kwargs: keras.Model.fit(model, data, **kwargs))
-
-
-WORKLOADS: dict[str, Callable[..., Workload]] = {
-    "image_classification": classifier_workload,
-    "image_generation": generative_workload,
-    "autoencoder": generative_workload,
-    "adversarial_autoencoder": generative_workload,
-    "image_translation": generative_workload,
-    "translation": translation_workload,
-}
+    """A translator's workload at ``length`` tokens per text (the bench/ scripts vary it)."""
+    return model.bench_workload(batch, rng, length=length)
 
 
 def check_arguments(name: str, **counts: Any) -> None:
@@ -259,11 +173,10 @@ def build(name: str, *, image_size: int | None = None, precision: str = "fp32", 
     """The model to measure: random weights (weights do not change speed), optionally resized."""
     spec = registry.get_spec(name)
     if image_size is not None:
-        if spec.task == "image_classification":
-            channels = spec.input_shape[-1] if spec.input_shape else 3
-            config["input_shape"] = (image_size, image_size, channels)
-        elif "image_shape" in spec.config:
+        if "image_shape" in spec.config:  # generative tasks: their build config's image size
             config["image_shape"] = (image_size, image_size, spec.config["image_shape"][-1])
+        elif len(spec.input_shape) == 3:  # classifiers: the network's input_shape (text models have no image size)
+            config["input_shape"] = (image_size, image_size, spec.input_shape[-1])
     mixed = {"fp32": None, "bf16": "bf16", "fp16": "fp16"}[precision]
     return zoo.load(name, weights=None, strategy=strategy, mixed_precision=mixed, **config)
 
@@ -283,10 +196,9 @@ def run(name: str, *, batch_size: int = 32, image_size: int | None = None, mode:
 
     chosen = distribute.strategy(strategy) if strategy is not None else tf.distribute.get_strategy()
     model = build(name, image_size=image_size, precision=precision, strategy=chosen, **config)
-    spec = registry.get_spec(name)
     rng = np.random.default_rng(seed)
     with chosen.scope():
-        work = WORKLOADS[spec.task](model, batch_size, rng)
+        work = model.bench_workload(batch_size, rng)
         model.jit_compile = jit
     if mode == "train":
         timer = fit_timer(work.fit, work.train_data, steps)

@@ -1,8 +1,8 @@
 """Export a zoo model for serving (TF SavedModel or TFLite), with a parity check that refuses bad artifacts.
 
-What is served, per task (declarative: ``SERVED``): a classifier takes raw pixels
-(0-255, float32, at the network's input size) with its preprocessing baked in and
-returns class probabilities; generative models serve the network that makes images
+What is served is the task's to say (``serving_signature``): a classifier takes raw
+pixels (0-255, float32, at the network's input size) with its preprocessing baked in
+and returns class probabilities; generative models serve the network that makes images
 (a GAN's or pix2pix's generator, an autoencoder's decoder). Translators decode in
 Python (beam search over a vocabulary) and are shared as presets instead.
 
@@ -24,59 +24,16 @@ from typing import Any, Callable
 import numpy as np
 
 from zoo.errors import ExportError, ExportParityError
+from zoo.preset import replace_directory
 
 FORMATS = ("saved_model", "tflite")
 QUANTIZE = (None, "dynamic", "float16")
 DEFAULT_TOLERANCE = 1e-4  # absolute, on outputs; float32 exports differ from Keras by ~1e-6
 PROBE_BATCH = 4
-# task -> the attribute holding the network to serve (classifiers: their own preprocess + network).
-SERVED = {
-    "image_generation": "generator",
-    "image_translation": "generator",
-    "autoencoder": "decoder",
-    "adversarial_autoencoder": "decoder",
-}
-
-
-def _signature_and_probe(model, seed: int) -> tuple[Callable, list, list[np.ndarray]]:
-    """(serving function, input TensorSpecs, probe inputs) for ``model``."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(seed)
-    task = model.spec.task
-    if task == "image_classification":
-        height, width, channels = model.image_shape
-        if height is None:
-            raise ValueError(f"{model.model_name} was built without a fixed input size; serving needs one "
-                             "(zoo.load(name, input_shape=(H, W, C))).")
-
-        def serve(images):
-            return model(model.preprocess(images), training=False)
-
-        specs = [tf.TensorSpec((None, height, width, channels), tf.float32, name="images")]
-        return serve, specs, [rng.uniform(0, 255, (PROBE_BATCH, height, width, channels)).astype("float32")]
-    if task not in SERVED:
-        raise ValueError(f"{model.model_name} ({task}) cannot be exported for serving: it decodes in Python. "
-                         "Share it with model.save_preset(dir) or model.push_to_hub(repo_id) instead.")
-    network = getattr(model, SERVED[task])
-    specs, probe = [], []
-    for tensor in network.inputs:
-        shape, dtype = (None, *tensor.shape[1:]), tensor.dtype
-        specs.append(tf.TensorSpec(shape, dtype, name=tensor.name.split(":")[0]))
-        if "int" in str(dtype):  # class labels
-            probe.append(rng.integers(0, max(1, int(getattr(model, "num_classes", 1) or 1)), (PROBE_BATCH, *shape[1:]))
-                         .astype(str(dtype)))
-        else:
-            probe.append(rng.normal(size=(PROBE_BATCH, *shape[1:])).astype("float32"))
-
-    def serve(*inputs):
-        return network(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
-
-    return serve, specs, probe
 
 
 def _write_saved_model(serve: Callable, specs: list, model, directory: Path) -> None:
-    import keras
+    import keras  # Keras and TF only when exporting: the CLI imports this module for describe()
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -85,14 +42,14 @@ def _write_saved_model(serve: Callable, specs: list, model, directory: Path) -> 
 
 
 def _run_saved_model(directory: Path, probe: list[np.ndarray]) -> np.ndarray:
-    import tensorflow as tf
+    import tensorflow as tf  # only when exporting (see _write_saved_model)
 
     loaded = tf.saved_model.load(str(directory))
     return np.asarray(loaded.serve(*[tf.constant(x) for x in probe]))
 
 
 def _tflite_bytes(saved_model: Path, quantize: str | None) -> bytes:
-    import tensorflow as tf
+    import tensorflow as tf  # only when exporting (see _write_saved_model)
 
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model), signature_keys=["serve"])
     if quantize is not None:
@@ -109,7 +66,7 @@ def _tflite_bytes(saved_model: Path, quantize: str | None) -> bytes:
 
 
 def _run_tflite(path: Path, probe: list[np.ndarray]) -> np.ndarray:
-    import tensorflow as tf
+    import tensorflow as tf  # only when exporting (see _write_saved_model)
 
     with warnings.catch_warnings():  # its deprecation notice (LiteRT) is not the user's business here
         warnings.simplefilter("ignore")
@@ -140,7 +97,7 @@ def export_for_serving(model, path: str | Path, *, format: str = "saved_model", 
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it.")
-    serve, specs, probe = _signature_and_probe(model, seed)
+    serve, specs, probe = model.serving_signature(np.random.default_rng(seed), PROBE_BATCH)
     expected = np.asarray(serve(*probe))
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
@@ -175,8 +132,6 @@ def _check_parity(expected: np.ndarray, actual: np.ndarray, tolerance: float, na
 
 def _move_into_place(artifact: Path, path: Path) -> None:
     if artifact.is_dir():
-        from zoo.preset import replace_directory
-
         replace_directory(artifact, path)
     else:
         if path.is_dir():

@@ -13,47 +13,6 @@ import json
 import re
 from typing import Any
 
-# What each task is for and where it stops being trustworthy (declarative, one line each).
-USES = {
-    "image_classification": (
-        "image-classification",
-        "Classifying images into the classes listed under Classes, or as a backbone for transfer learning "
-        "(`zoo.transfer`, `model.finetune`).",
-        "It only knows its own classes and scores every input as one of them, confidently or not. Accuracy holds "
-        "for images like its training data; other domains, resolutions or colour statistics need evaluation "
-        "first. Not evaluated for fairness or for safety-critical use.",
-    ),
-    "image_generation": (
-        "unconditional-image-generation",
-        "Sampling images like its training data (`model.sample(n)`, `zoo sample`), data augmentation experiments, "
-        "teaching.",
-        "Samples reproduce its training data's biases and can memorise training images; they are not evidence "
-        "of anything real.",
-    ),
-    "autoencoder": (
-        "image-to-image",
-        "Encoding images to a small latent code, reconstructing them and sampling new ones (`encode`, `decode`, "
-        "`sample`).",
-        "Reconstructions are blurry approximations; latent codes are only meaningful for images like its "
-        "training data.",
-    ),
-    "adversarial_autoencoder": (
-        "image-to-image",
-        "Encoding images to a latent code shaped by a prior, and sampling per class.",
-        "As for any autoencoder: only meaningful for images like its training data.",
-    ),
-    "image_translation": (
-        "image-to-image",
-        "Translating images from one domain to another as in its paired training data (pix2pix).",
-        "Outputs are plausible, not faithful: it invents detail the input does not contain.",
-    ),
-    "translation": (
-        "translation",
-        "Translating text like its training data (`model.translate`).",
-        "Translations can be fluent and wrong; tokens outside its vocabulary are lost. Check outputs before "
-        "relying on them.",
-    ),
-}
 # Licence ids the Hub knows, by the SPDX id a licence text starts with (lower case); anything else is "other".
 HUB_LICENSES = ("apache-2.0", "mit", "bsd-3-clause", "bsd-2-clause", "bsd", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
                 "cc-by-nc-4.0", "cc0-1.0", "gpl-3.0", "lgpl-3.0", "openrail", "unlicense")
@@ -70,7 +29,8 @@ def provenance(model, *, metrics: dict[str, float] | None = None, metrics_comman
     previous = getattr(model, "preset_entry", None)  # a loaded preset keeps its history
     base_entry = None
     if getattr(model, "weights_tag", None) and previous is None:
-        base_entry = manifest.tags_for(spec.name).get(model.weights_tag)
+        base = manifest.tags_for(spec.name).get(model.weights_tag)
+        base_entry = base.as_dict() if base is not None else None
     facts: dict[str, Any] = {}
     inherited = (previous or base_entry or {}).get("license")
     facts["license"] = license or inherited or UNKNOWN_LICENSE
@@ -96,12 +56,6 @@ def provenance(model, *, metrics: dict[str, float] | None = None, metrics_comman
     return facts
 
 
-def _params(model) -> int:
-    from zoo.preset import weights_target
-
-    return int(weights_target(model).count_params())
-
-
 def license_metadata(text: str) -> list[str]:
     """The card's licence metadata lines: a Hub licence id when the text starts with one, else "other"
     with a short slug (the full text is in the card's Licence section)."""
@@ -119,7 +73,7 @@ def license_metadata(text: str) -> list[str]:
 
 def render(model, tag: str, entry: dict[str, Any], document: dict[str, Any], repo_id: str | None = None) -> str:
     spec = model.spec
-    pipeline, use, limits = USES[spec.task]
+    card = model.CARD_TEXT  # what the task is for and where it stops being trustworthy
     base = entry.get("base_weights")
     training = entry.get("training")
     metrics = dict(entry.get("metrics") or {})
@@ -127,7 +81,7 @@ def render(model, tag: str, entry: dict[str, Any], document: dict[str, Any], rep
     lines = [
         "---",
         "library_name: keras",
-        f"pipeline_tag: {pipeline}",
+        f"pipeline_tag: {card.pipeline_tag}",
         "tags:",
         "- zoo",
         "- keras",
@@ -148,14 +102,14 @@ def render(model, tag: str, entry: dict[str, Any], document: dict[str, Any], rep
          'model = zoo.load("path/to/this/folder")   # or zoo.load("hf://OWNER/NAME") once pushed'),
         "```",
         "",
-        f"Intended use: {use}",
+        f"Intended use: {card.use}",
         "",
-        f"Limits: {limits}",
+        f"Limits: {card.limits}",
         "",
         "## Architecture",
         "",
         f"- builder: `{spec.builder}`, task `{spec.task}` (`{document['class']}`)",
-        f"- parameters: {_params(model):,}",
+        f"- parameters: {model.count_params():,}",  # all in the weights file: the network, or the task whole
         f"- build config: `{json.dumps(entry['config'], sort_keys=True)[:600]}`",
     ]
     if getattr(model, "class_names", None):

@@ -15,6 +15,7 @@ from typing import Any
 
 from zoo import preset
 from zoo.errors import PushError
+from zoo.version import __version__
 
 log = logging.getLogger("zoo")
 
@@ -32,15 +33,13 @@ def push_preset(directory: str | Path, repo_id: str, *, private: bool = False, t
     The folder is checked first (manifest schema, every file against its sha256), so a
     damaged preset is never published.
     """
-    import zoo
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi  # only when pushing: keeps `import zoo` light
     from huggingface_hub.errors import HfHubHTTPError
 
     directory = Path(directory)
-    name, tag, entry = preset.read_manifest(directory / preset.MANIFEST_FILE, str(directory))
-    local = dict(entry, source={"bundled": str((directory / entry["source"]["bundled"]).resolve())})
-    preset.fetch_files(name, tag, local)  # raises on a missing or altered file
-    api = HfApi(endpoint=_endpoint(), token=token, library_name="zoo", library_version=zoo.__version__)
+    entry, _ = preset.verify_folder(directory)  # raises on a missing or altered file
+    name, tag = entry.model, entry.tag
+    api = HfApi(endpoint=_endpoint(), token=token, library_name="zoo", library_version=__version__)
     try:
         api.create_repo(repo_id, private=private, exist_ok=True)
         if revision:
@@ -60,7 +59,7 @@ def push_preset(directory: str | Path, repo_id: str, *, private: bool = False, t
     log.info("pushed %s.%s to %s at commit %s", name, tag, repo_id, commit.oid)
     return {"repo_id": repo_id, "commit": commit.oid, "url": commit.commit_url, "model": name, "tag": tag,
             "load": f"hf://{repo_id}@{commit.oid}",
-            "manifest": {"models": {name: {"tags": {tag: dict(entry, source=pinned)}}}}}
+            "manifest": {"models": {name: {"tags": {tag: dict(entry.as_dict(), source=pinned)}}}}}
 
 
 def push_model(model, repo_id: str, *, private: bool = False, token: str | None = None, revision: str | None = None,

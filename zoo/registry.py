@@ -1,54 +1,22 @@
-"""One record per architecture: what it is, how to build it, what weights it has.
+"""The registry: every model name, its record and its weights tags, resolved without TensorFlow.
 
-Stdlib only: ``zoo list`` and ``zoo info`` must answer without importing
-TensorFlow. Builders are named as ``"module:function"`` strings and imported only
-when a model is actually built.
+The records come from ``zoo.catalog`` (one module per family under ``zoo/families/``);
+the weights tags from ``zoo.manifest``. Stdlib only: ``zoo list`` and ``zoo info``
+answer from here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import fnmatch
-import importlib
 import numbers
 import os
-from typing import Any, Callable
+from typing import Any
 
-from zoo import manifest
+from zoo import catalog, manifest
+from zoo.checks import whole_number
 from zoo.errors import UnknownModelError, UnknownWeightsTagError
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelSpec:
-    """An architecture as the registry knows it.
-
-    ``config`` holds the builder's default arguments (what makes ``resnet50``
-    differ from ``resnet101``); ``params`` is the parameter count of that default
-    configuration, which the tests check against the built model.
-    """
-
-    name: str
-    family: str
-    task: str
-    builder: str  # "package.module:function"
-    config: dict[str, Any]
-    input_shape: tuple[int, int, int]
-    min_input_size: int
-    params: int
-    description: str
-    paper: str = ""
-    # Layers that form the class-specific head: replaced by ``transfer`` and
-    # left fresh when weights are loaded for another number of classes.
-    head_layers: tuple[str, ...] = ("predictions",)
-    # Shell patterns of layers that pretrained weights may leave out (GoogLeNet's
-    # auxiliary heads, untrained upstream); they keep their fresh initialisation.
-    auxiliary_layers: tuple[str, ...] = ()
-
-    def resolve_builder(self) -> Callable[..., Any]:
-        module_name, _, function_name = self.builder.partition(":")
-        return getattr(importlib.import_module(module_name), function_name)
-
+from zoo.families import ModelSpec  # also zoo.registry.ModelSpec, as the rest of zoo names it
 
 _SPECS: dict[str, ModelSpec] = {}
 
@@ -63,9 +31,8 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-def _ensure_catalog() -> None:
-    # The catalog is plain data; importing it registers every architecture.
-    import zoo.catalog  # noqa: F401
+for _spec in catalog.MODELS:  # every family's models; zoo.register_weights adds weights, not models
+    register(_spec)
 
 
 def _unknown(name: str) -> UnknownModelError:
@@ -80,13 +47,19 @@ LOADABLE = ("a model name ('resnet50'), 'name.tag' ('resnet18.mnist'), the path 
             "a preset folder, or 'hf://owner/name'")
 
 
-def check_name(name: Any, what: str = "model name") -> str:
-    """``name`` as a non-empty string; ``TypeError``/``ValueError`` naming what was given otherwise."""
+# What check_name asks for unless its caller accepts more.
+MODEL_NAME = "a string such as 'resnet50' (zoo.list_models() lists them)"
+
+
+def check_name(name: Any, what: str = "model name", *, expected: str = MODEL_NAME) -> str:
+    """``name`` as a non-empty string; ``TypeError``/``ValueError`` naming what was given otherwise.
+
+    ``expected`` says what the caller accepts (``zoo.load`` also takes paths and presets).
+    """
     if not isinstance(name, str):
-        raise TypeError(f"{what} must be a string such as 'resnet50' (zoo.list_models() lists them); "
-                        f"got {name!r} ({type(name).__name__}).")
+        raise TypeError(f"{what} must be {expected}; got {name!r} ({type(name).__name__}).")
     if not name.strip():
-        raise ValueError(f"{what} is empty; give a model name such as 'resnet50' (zoo.list_models() lists them).")
+        raise ValueError(f"{what} is empty; it must be {expected}.")
     return name
 
 
@@ -96,12 +69,8 @@ def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape:
     Returns them normalised: paths as strings, NumPy integers as ``int``, ``input_shape`` as a
     tuple. Whether a shape suits an architecture (rank, smallest size) is the builder's check.
     """
-    if isinstance(name, os.PathLike):
-        name = os.fspath(name)
-    if not isinstance(name, str):
-        raise TypeError(f"zoo.load: name must be {LOADABLE}; got {name!r} ({type(name).__name__}).")
-    if not name.strip():
-        raise ValueError(f"zoo.load: name is empty; it must be {LOADABLE}.")
+    name = check_name(os.fspath(name) if isinstance(name, os.PathLike) else name, "zoo.load: name",
+                      expected=LOADABLE)
     if isinstance(weights, os.PathLike):
         weights = os.fspath(weights)
     if weights is not None and not isinstance(weights, str):
@@ -111,13 +80,8 @@ def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape:
         raise ValueError(f"zoo.load({name!r}): weights is empty; use 'default', None (random), a weights tag or a "
                          f".weights.h5 path.")
     if num_classes is not None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-            raise TypeError(f"zoo.load({name!r}): num_classes must be a positive integer (or None for the weights' "
-                            f"own); got {num_classes!r} ({type(num_classes).__name__}).")
-        if num_classes < 1:
-            raise ValueError(f"zoo.load({name!r}): num_classes must be a positive integer (or None for the weights' "
-                             f"own); got {num_classes!r}.")
-        num_classes = int(num_classes)
+        num_classes = whole_number(num_classes, "num_classes", where=f"zoo.load({name!r})",
+                                   wanted="a positive integer (or None for the weights' own)")
     _check_task_arguments(name, weights, num_classes, input_shape)
     if input_shape is not None:
         input_shape = _check_input_shape(name, input_shape)
@@ -165,7 +129,6 @@ def split_name(name: str) -> tuple[str, str | None]:
 
 def get_spec(name: str) -> ModelSpec:
     """The spec of a model name (a ``name.tag`` is accepted; the tag is ignored here)."""
-    _ensure_catalog()
     model, _ = split_name(check_name(name))
     try:
         return _SPECS[model]
@@ -212,7 +175,6 @@ def list_models(
     >>> zoo.list_models("resnet*")
     ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50']
     """
-    _ensure_catalog()
     if pattern is not None and not isinstance(pattern, str):
         raise TypeError(f"pattern must be a shell-style wildcard string such as 'resnet*'; got {pattern!r}.")
     if family is not None and family not in families():
@@ -232,7 +194,6 @@ def list_models(
 
 
 def families() -> list[str]:
-    _ensure_catalog()
     return sorted({spec.family for spec in _SPECS.values()})
 
 
@@ -258,6 +219,6 @@ def info(name: str) -> dict[str, Any]:
         "min_input_size": spec.min_input_size,
         "config": dict(spec.config),
         "default_weights": manifest.default_tag(spec.name),
-        "weights": {tag: dict(entry) for tag, entry in tags.items()},
-        "licenses": sorted({entry.get("license", "") for entry in tags.values()} - {""}),
+        "weights": {tag: entry.as_dict() for tag, entry in tags.items()},
+        "licenses": sorted({entry.license for entry in tags.values()} - {""}),
     }

@@ -12,8 +12,8 @@ import zoo
 from zoo.cli.common import path_text, quiet_tensorflow
 
 
-def _weights_targets(names: Sequence[str], every_tag: bool) -> list[tuple[Any, str, dict[str, Any]]]:
-    """``(spec, tag, entry)`` for each NAME or NAME.TAG (a bare name: its default tag, or all tags)."""
+def _weights_targets(names: Sequence[str], every_tag: bool) -> list[Any]:
+    """The weights entry of each NAME.TAG, or of each bare NAME (its default tag, or all its tags)."""
     from zoo import manifest, registry
 
     targets = []
@@ -23,40 +23,40 @@ def _weights_targets(names: Sequence[str], every_tag: bool) -> list[tuple[Any, s
             raise zoo.WeightsNotAvailableError(f"{spec.name} has no pretrained weights in the manifest")
         explicit = registry.split_name(name)[1] is not None
         tags = [tag] if explicit or not every_tag else list(manifest.tags_for(spec.name))
-        targets += [(spec, t, manifest.entry(spec.name, t)) for t in tags]
+        targets += [manifest.entry(spec.name, t) for t in tags]
     return targets
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from zoo import hub
+    from zoo import loader  # TensorFlow only for this command: keeps `zoo list` TF-free
 
     failures = 0
     targets = _weights_targets(args.names, args.all_tags)
     quiet_tensorflow()  # converting weights builds the model
-    for spec, tag, entry in targets:
+    for entry in targets:
         try:
-            hub.download(spec, tag, entry)
-            print(f"{spec.name}.{tag}: cached")
+            loader.download(entry)
+            print(f"{entry.model}.{entry.tag}: cached")
         except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError, zoo.WeightsMismatchError) as error:
             failures += 1
-            print(f"{spec.name}.{tag}: {error}", file=sys.stderr)
+            print(f"{entry.model}.{entry.tag}: {error}", file=sys.stderr)
     return 1 if failures else 0
 
 
 def cmd_mirror(args: argparse.Namespace) -> int:
-    from zoo import hub
+    from zoo import loader  # TensorFlow only for this command (see cmd_download)
 
     names = args.names or zoo.list_models(pretrained=True)
     failures = 0
-    for spec, tag, entry in _weights_targets(names, every_tag=True):
-        if "bundled" in entry["source"]:
+    for entry in _weights_targets(names, every_tag=True):
+        if entry.bundled:
             continue  # ships with zoo itself
         try:
-            for path in hub.mirror(spec.name, tag, entry, pathlib.Path(args.directory)):
-                print(f"{spec.name}.{tag}: {path}")
+            for path in loader.mirror(entry, pathlib.Path(args.directory)):
+                print(f"{entry.model}.{entry.tag}: {path}")
         except (zoo.WeightsNotAvailableError, zoo.WeightsIntegrityError) as error:
             failures += 1
-            print(f"{spec.name}.{tag}: {error}", file=sys.stderr)
+            print(f"{entry.model}.{entry.tag}: {error}", file=sys.stderr)
     return 1 if failures else 0
 
 

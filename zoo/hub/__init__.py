@@ -1,9 +1,15 @@
-"""Pretrained weights: fetch from hubs and mirrors, verify, cache, convert.
+"""Pretrained weights: a weights entry in, verified local files (or converted layer weights) out.
 
-``pretrained_layer_weights(spec, tag, entry)`` is the one entry point the loader
-uses. A warm call reads the converted file from the cache and touches no
-network; a cold call takes the tag's file lock (so N processes download once),
-fetches and verifies the raw file, converts it and caches the result.
+The hub fetches from caches, mirrors and upstream sources, verifies every byte by hash,
+caches and converts. It knows weights entries (``zoo.manifest``) and architectures
+(``zoo.registry``), nothing above them: building models from what it fetched is the
+loader's job.
+
+- ``fetch(file)`` / ``fetch_all(entry)``: verified local paths of one file / every file of an entry.
+- ``pretrained_layer_weights(spec, entry)``: converted layer weights. A warm call reads the converted
+  file from the cache and touches no network; a cold call takes the tag's file lock (so N processes
+  download once), fetches and verifies the raw file, converts it and caches the result.
+- ``trust_on_first_use()``: files with no published hash are pinned only if the block using them succeeds.
 """
 
 from __future__ import annotations
@@ -11,15 +17,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import posixpath
 import tempfile
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from zoo.errors import WeightsNotAvailableError
 from zoo.hub import cache, integrity, sources
+from zoo.hub.convert import converter_for
 from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
+from zoo.manifest import MAIN_FILE, WeightsEntry, WeightsFile
 
 if TYPE_CHECKING:
     from zoo.hub.layer_weights import LayerWeights
@@ -27,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("zoo")
 
-__all__ = ["WeightsIntegrityError", "WeightsMismatchError", "download", "fetch", "mirror", "pretrained_layer_weights"]
+__all__ = ["MAIN_FILE", "WeightsIntegrityError", "WeightsMismatchError", "fetch", "fetch_all", "mirror_files",
+           "pretrained_layer_weights", "trust_on_first_use"]
 
 REMEDIES = (
     "To get these weights: run `zoo download {name}` on a machine with network access and copy "
@@ -37,16 +45,16 @@ REMEDIES = (
 )
 
 
-def _cached_raw_file(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str]) -> Path | None:
+def _cached_raw_file(file: WeightsFile, expected: dict[str, str]) -> Path | None:
     """A file zoo downloaded before, if it still verifies (a bad one, or one with no hash to check, is deleted)."""
-    path = cache.downloads_dir(model, tag) / sources.upstream_file_name(entry)
+    path = cache.downloads_dir(file.model, file.slot) / file.source.file_name
     if not path.is_file():
         return None
     if not expected:
         path.unlink(missing_ok=True)  # never trust a file whose hash cannot be checked
         return None
     try:
-        integrity.verify(path, expected, entry.get("sha256_prefix", ""))
+        integrity.verify(path, expected, file.sha256_prefix)
     except WeightsIntegrityError:
         path.unlink(missing_ok=True)  # zoo's own download (owns() holds for downloads_dir)
         return None
@@ -71,7 +79,7 @@ def trust_on_first_use() -> Iterator[None]:
     try:
         yield
     except BaseException:
-        for model, tag, sha256, label, path in pending:
+        for file, sha256, label, path in pending:
             if cache.owns(path):
                 path.unlink(missing_ok=True)
         raise
@@ -80,8 +88,8 @@ def trust_on_first_use() -> Iterator[None]:
     if outer is not None:  # an enclosing block decides
         outer.extend(pending)
         return
-    for model, tag, sha256, label, path in pending:
-        cache.pin(model, tag, sha256, label)
+    for file, sha256, label, path in pending:
+        cache.pin(file.model, file.slot, sha256, label)
 
 
 def _pending_pins() -> list:
@@ -89,8 +97,8 @@ def _pending_pins() -> list:
     return pending if pending is not None else []  # outside a block: recorded nowhere, pinned never
 
 
-def fetch(model: str, tag: str, entry: dict[str, Any], *, refresh: bool = False) -> Path:
-    """A verified local copy of the weights file of ``model.tag`` (call under the tag's lock).
+def fetch(file: WeightsFile, *, refresh: bool = False) -> Path:
+    """A verified local copy of one weights file (call under its entry's lock).
 
     Tries the cache, then ``ZOO_MIRROR``, then the upstream source. A download whose hash
     does not match is deleted and fetched once more (a Hugging Face cache file is downloaded
@@ -100,18 +108,18 @@ def fetch(model: str, tag: str, entry: dict[str, Any], *, refresh: bool = False)
     ``trust_on_first_use()`` block has used the file without error (outside one, nothing is pinned).
     """
     sources.timeout(), sources.mirror_base()  # a bad ZOO_TIMEOUT / ZOO_MIRROR is the user's to fix: say so first
-    expected = integrity.expected_hashes(model, tag, entry)
-    if entry["source"].get("bundled") is None and not refresh:
-        cached = _cached_raw_file(model, tag, entry, expected)
+    expected = integrity.expected_hashes(file)
+    if file.source.kind != "bundled" and not refresh:
+        cached = _cached_raw_file(file, expected)
         if cached:
             return cached
     tried: list[str] = []
     refused: WeightsIntegrityError | None = None
-    for label, fetcher in sources.candidates(entry):
+    for label, fetcher in sources.candidates(file.source):
         for attempt in (1, 2):
             try:
-                path = fetcher(model, tag, entry, expected, refresh=refresh or attempt == 2)
-                sha256 = integrity.verify(path, expected, entry.get("sha256_prefix", ""))
+                path = fetcher(file, expected, refresh=refresh or attempt == 2)
+                sha256 = integrity.verify(path, expected, file.sha256_prefix)
             except sources.TransferInterrupted as error:
                 if attempt == 2:
                     tried.append(f"{label}: {error} (twice)")
@@ -136,15 +144,15 @@ def fetch(model: str, tag: str, entry: dict[str, Any], *, refresh: bool = False)
                     break
                 continue
             if "sha256" not in expected:
-                _pending_pins().append((model, tag, sha256, label, path))
+                _pending_pins().append((file, sha256, label, path))
             return path
     if refused is not None:  # a source answered with the wrong bytes: say so, not "unavailable"
         raise refused
     raise WeightsNotAvailableError(
-        f"Weights {model}.{tag} could not be fetched. Tried:\n  - "
+        f"Weights {file.label} could not be fetched. Tried:\n  - "
         + "\n  - ".join(tried)
         + "\n"
-        + REMEDIES.format(name=f"{model}.{tag}")
+        + REMEDIES.format(name=f"{file.model}.{file.slot.partition('+')[0]}")
     )
 
 
@@ -156,6 +164,16 @@ def _as_integrity_error(error: Exception, label: str) -> WeightsIntegrityError:
     return WeightsIntegrityError(label, "hash", expected, actual, deleted=True)
 
 
+def fetch_all(entry: WeightsEntry) -> dict[str, Path]:
+    """Every file of a weights entry, verified: ``{MAIN_FILE: path, companion name: path, ...}``.
+
+    Under the entry's lock, so N processes download once. Local (``bundled``) files are checked
+    in place and never modified.
+    """
+    with cache.lock(entry.model, entry.tag):
+        return {file.name: fetch(file) for file in entry.every_file}
+
+
 def _read_converted(model: str, tag: str, key: str) -> "LayerWeights | None":
     """The converted weights cached for raw file ``key``, if a copy still matches the sha256 in its name.
 
@@ -164,7 +182,7 @@ def _read_converted(model: str, tag: str, key: str) -> "LayerWeights | None":
     only by zoo, with one atomic rename.
     A bad copy is deleted (it is zoo's own) with one warning line.
     """
-    from zoo.hub.layer_weights import read_layer_weights
+    from zoo.hub.layer_weights import read_layer_weights  # h5py only when weights are read: keeps `import zoo` light
 
     for path in cache.converted_candidates(model, tag, key):
         try:
@@ -184,19 +202,23 @@ def _read_converted(model: str, tag: str, key: str) -> "LayerWeights | None":
     return None
 
 
-def _convert_fresh(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> "LayerWeights":
-    """Fetch and convert under ``trust_on_first_use``; an unhashed download that fails to parse
-    is deleted and fetched once more before the converter's error is raised."""
-    from zoo.hub.convert import converter_for
+def _convert_fresh(spec: "ModelSpec", entry: WeightsEntry) -> tuple["LayerWeights", str]:
+    """Fetch and convert under ``trust_on_first_use``: (layer weights, the raw file's cache key).
 
-    convert = converter_for(entry["format"])
+    An unhashed download that fails to parse is deleted and fetched once more before the
+    converter's error is raised.
+    """
+    convert = converter_for(entry.format)
     for attempt in (1, 2):
         unpinned = False
         try:
             with trust_on_first_use():
-                raw = fetch(spec.name, tag, entry, refresh=attempt == 2)
-                unpinned = any(item[4] == raw for item in _pending_pins())
-                return convert(raw, spec, entry)
+                raw = fetch(entry.file, refresh=attempt == 2)
+                pending = [item for item in _pending_pins() if item[3] == raw]
+                unpinned = bool(pending)
+                weights = convert(raw, spec, entry)
+            key = integrity.cache_key({"sha256": pending[0][1]} if pending else integrity.expected_hashes(entry.file))
+            return weights, key
         except WeightsMismatchError as error:
             architecture_mismatch = type(error) is WeightsMismatchError  # another download will not fit better
             if attempt == 2 or not unpinned or architecture_mismatch:
@@ -205,28 +227,30 @@ def _convert_fresh(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> "Layer
             if attempt == 2 or not unpinned:
                 raise
         log.warning("zoo: %s.%s: the first download of this unhashed file could not be read; it was deleted "
-                    "and is fetched once more", spec.name, tag)
+                    "and is fetched once more", spec.name, entry.tag)
     raise AssertionError("unreachable")
 
 
-def pretrained_layer_weights(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> "LayerWeights":
-    """Converted layer weights of ``spec.name`` at ``tag``: from the cache, or fetched and converted."""
-    model = spec.name
-    key = integrity.cache_key(integrity.expected_hashes(model, tag, entry))
+def pretrained_layer_weights(spec: "ModelSpec", entry: WeightsEntry) -> "LayerWeights":
+    """Converted layer weights of ``entry`` for ``spec``: from the cache, or fetched and converted.
+
+    Warm, this reads the expected hashes once (the manifest's, or pins.json for an unhashed
+    file) and the converted file; nothing else.
+    """
+    model, tag = entry.model, entry.tag
+    key = integrity.cache_key(integrity.expected_hashes(entry.file))
     if key:
         weights = _read_converted(model, tag, key)
         if weights is not None:
             return weights
     with cache.lock(model, tag):
         cache.remove_stale_temporaries(cache.downloads_dir(model, tag))
-        # Another process may have finished (and pinned) while this one waited.
-        key = integrity.cache_key(integrity.expected_hashes(model, tag, entry))
-        if key:
-            weights = _read_converted(model, tag, key)
+        if not entry.file.published:  # another process may have pinned (and converted) while this one waited
+            key = integrity.cache_key(integrity.expected_hashes(entry.file))
+            weights = _read_converted(model, tag, key) if key else None
             if weights is not None:
                 return weights
-        weights = _convert_fresh(spec, tag, entry)
-        key = integrity.cache_key(integrity.expected_hashes(model, tag, entry))
+        weights, key = _convert_fresh(spec, entry)
         if key:
             _save_converted(weights, model, tag, key)
         return weights
@@ -234,7 +258,7 @@ def pretrained_layer_weights(spec: "ModelSpec", tag: str, entry: dict[str, Any])
 
 def _save_converted(weights: "LayerWeights", model: str, tag: str, key: str) -> Path:
     """Write the converted weights under a name carrying their sha256 (one atomic rename)."""
-    from zoo.hub.layer_weights import save_layer_weights
+    from zoo.hub.layer_weights import save_layer_weights  # h5py only when weights are written (see above)
 
     directory = cache.converted_dir(model, tag)
     directory.mkdir(parents=True, exist_ok=True)
@@ -253,65 +277,15 @@ def _save_converted(weights: "LayerWeights", model: str, tag: str, key: str) -> 
     return final
 
 
-def mirror_file(model: str, tag: str, entry: dict[str, Any], directory: Path) -> Path:
-    """Copy the verified upstream file of ``model.tag`` to ``directory/<model>/<tag>/<file>`` (a ZOO_MIRROR layout)."""
-    with cache.lock(model, tag), trust_on_first_use():
-        raw = fetch(model, tag, entry)
-    return sources.copy_into(raw, Path(directory) / model / tag / sources.upstream_file_name(entry))
+def mirror_files(entry: WeightsEntry, directory: Path) -> list[Path]:
+    """Copy every verified file of ``entry`` to ``directory/<model>/<slot>/<file>`` (a ZOO_MIRROR layout).
 
-
-MAIN_FILE = "weights"  # the key of an entry's own file among its files
-
-
-def parts(tag: str, entry: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """``{file: (cache tag, entry)}`` of every file a weights entry is made of.
-
-    Its own file (key ``"weights"``) under ``tag``; then each companion its ``files`` lists
-    (name -> sha256, or "" until pinned), from the same folder of the same source (an
-    ``hf_repo`` or a ``bundled`` folder: a Marian checkpoint, a preset), under ``<tag>+<name>``.
+    Fetches what is not cached; the caller proves the entry loads first (``zoo.loader.download``),
+    so a mirror never spreads a broken first download.
     """
-    found = {MAIN_FILE: (tag, entry)}
-    for name, sha256 in entry.get("files", {}).items():
-        source = dict(entry["source"])
-        if "hf_repo" in source:
-            source["hf_file"] = posixpath.join(posixpath.dirname(source["hf_file"]), name)
-        else:
-            source["bundled"] = str(Path(source["bundled"]).parent / name)
-        companion = {key: value for key, value in entry.items() if key not in ("md5", "sha256_prefix", "files")}
-        companion.update(source=source, sha256=sha256)
-        found[name] = (f"{tag}+{name}", companion)
-    return found
-
-
-def fetch_all(model: str, tag: str, entry: dict[str, Any]) -> dict[str, Path]:
-    """Every file of a weights entry, verified (under the tag's lock: N processes download once)."""
-    with cache.lock(model, tag):
-        return {name: fetch(model, part_tag, part) for name, (part_tag, part) in parts(tag, entry).items()}
-
-
-def download(spec: "ModelSpec", tag: str, entry: dict[str, Any]) -> None:
-    """Fetch, verify and cache ``spec.name.tag``, and prove it loads: converted where zoo converts
-    ahead of loading; multi-file entries are built once (so unhashed files are pinned only if they work)."""
-    if entry["format"] == "marian":  # converted at load time, from several files
-        from zoo.hub import marian
-
-        marian.load(spec, tag, entry, {})
-    elif entry["format"] == "zoo_preset":
-        from zoo import preset
-
-        preset.load(spec, tag, entry, {})
-    elif entry["format"] == "tf_saved_model":
-        from zoo.hub import tfhub
-
-        tfhub.saved_model_dir(spec.name, tag)
-    else:
-        pretrained_layer_weights(spec, tag, entry)
-
-
-def mirror(model: str, tag: str, entry: dict[str, Any], directory: Path) -> list[Path]:
-    """Copy every verified file of ``model.tag`` into a ZOO_MIRROR layout under ``directory``
-    (downloaded and proven to load first, so a mirror never spreads a broken first download)."""
-    from zoo import registry
-
-    download(registry.get_spec(model), tag, entry)
-    return [mirror_file(model, part_tag, part, directory) for part_tag, part in parts(tag, entry).values()]
+    copied = []
+    with cache.lock(entry.model, entry.tag), trust_on_first_use():
+        for file in entry.every_file:
+            raw = fetch(file)
+            copied.append(sources.copy_into(raw, Path(directory) / file.model / file.slot / file.source.file_name))
+    return copied

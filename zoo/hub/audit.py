@@ -9,47 +9,38 @@ too: zoo would not use it, and a later load fetches it afresh.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-from zoo.hub import cache, integrity
+from zoo import manifest
+from zoo.hub import cache, integrity, tfhub
+from zoo.hub.errors import WeightsIntegrityError
+from zoo.manifest import ManifestError, WeightsFile
 
 
-def _part_entries(model: str) -> dict[str, dict[str, Any]]:
-    """``{tag or "<tag>+<file>": entry}`` of every file the manifest knows for ``model``."""
-    from zoo import hub, manifest
-
-    found: dict[str, dict[str, Any]] = {}
+def _files_by_slot(model: str) -> dict[str, WeightsFile]:
+    """``{slot: WeightsFile}`` of every file the manifest knows for ``model`` (slot: tag or "<tag>+<file>")."""
     try:
         tags = manifest.tags_for(model)
-    except Exception:  # noqa: BLE001  (a broken ZOO_MANIFEST must not stop a cache check; pins still work)
+    except ManifestError:  # a broken ZOO_MANIFEST must not stop a cache check; pins still work
         tags = {}
-    for tag, entry in tags.items():
-        try:
-            found.update(dict(hub.parts(tag, entry).values()))
-        except Exception:  # noqa: BLE001
-            found[tag] = entry
-    return found
+    return {file.slot: file for entry in tags.values() for file in entry.every_file}
 
 
-def _expected(model: str, tag: str, known: dict[str, dict[str, Any]]) -> dict[str, str]:
-    entry = known.get(tag)
-    if entry is not None:
-        return integrity.expected_hashes(model, tag, entry)
-    pinned = cache.read_pins().get(f"{model}.{tag}", {}).get("sha256")
-    return {"sha256": pinned} if pinned else {}
-
-
-def _check_download(model: str, tag: str, file: Path, known: dict[str, dict[str, Any]]) -> str | None:
+def _check_download(model: str, slot: str, path: Path, known: dict[str, WeightsFile]) -> str | None:
     """None when the file verifies, else why it does not."""
-    from zoo.hub.errors import WeightsIntegrityError
-
-    expected = _expected(model, tag, known)
+    file = known.get(slot)
+    if file is not None:
+        expected, prefix = integrity.expected_hashes(file), file.sha256_prefix
+    else:  # a tag no manifest names now: its pin is all there is
+        pinned = cache.read_pins().get(f"{model}.{slot}", {}).get("sha256")
+        expected, prefix = ({"sha256": pinned} if pinned else {}), ""
     if not expected:
         return "no published or pinned hash to check it against"
     try:
-        integrity.verify(file, expected, known.get(tag, {}).get("sha256_prefix", ""))
+        integrity.verify(path, expected, prefix)
     except WeightsIntegrityError as error:
         return f"{error.algorithm} is {error.actual}, expected {error.expected}"
     return None
@@ -64,23 +55,19 @@ def _check_converted(file: Path) -> str | None:
 
 
 def _check_unpacked(folder: Path) -> str | None:
-    import json
-
-    from zoo.hub import tfhub
-
     try:
         record = json.loads((folder / tfhub.RECORD).read_text())
         files = record["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return "no record of what was unpacked"
-    return None if files == tfhub._tree_hashes(folder) else "files changed since they were unpacked"
+    return None if files == tfhub.tree_hashes(folder) else "files changed since they were unpacked"
 
 
 def verify_cache() -> list[dict[str, Any]]:
     """Check every cached file; remove the ones that fail. One row per file (or unpacked folder)."""
     rows: list[dict[str, Any]] = []
     base = cache.root() / "downloads"
-    known_by_model: dict[str, dict[str, dict[str, Any]]] = {}
+    known_by_model: dict[str, dict[str, WeightsFile]] = {}
     unpacked: set[Path] = set()
     for model, tag, file in cache._files("downloads"):
         relative = file.relative_to(base / model / tag).parts
@@ -94,7 +81,7 @@ def verify_cache() -> list[dict[str, Any]]:
                 rows.append({"kind": "unpacked", "model": model, "tag": tag, "file": str(folder), "ok": not problem,
                              "problem": problem})
             continue
-        known = known_by_model.setdefault(model, _part_entries(model))
+        known = known_by_model.setdefault(model, _files_by_slot(model))
         problem = _check_download(model, tag, file, known)
         if problem:
             file.unlink(missing_ok=True)

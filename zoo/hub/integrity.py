@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from zoo.hub import cache
 from zoo.hub.errors import WeightsIntegrityError
+
+if TYPE_CHECKING:
+    from zoo.manifest import WeightsFile
 
 CHUNK = 1 << 20
 
@@ -21,11 +24,12 @@ def file_hashes(path: Path, algorithms=("sha256", "md5")) -> dict[str, str]:
     return {name: digest.hexdigest() for name, digest in digests.items()}
 
 
-def expected_hashes(model: str, tag: str, entry: dict[str, Any]) -> dict[str, str]:
-    """Published hashes from the entry, else a hash pinned by an earlier verified download."""
-    expected = {name: entry[name].lower() for name in ("sha256", "md5") if entry.get(name)}
+def expected_hashes(file: WeightsFile) -> dict[str, str]:
+    """Published hashes from the manifest, else a sha256 pinned by an earlier verified download
+    (pins.json is read only for a file whose upstream publishes no sha256)."""
+    expected = file.published
     if "sha256" not in expected:
-        pinned = cache.read_pins().get(f"{model}.{tag}", {}).get("sha256")
+        pinned = cache.read_pins().get(file.label, {}).get("sha256")
         if pinned:
             expected["sha256"] = pinned
     return expected

@@ -23,10 +23,11 @@ import shutil
 import socket
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlparse
 
 from zoo.hub import cache
+from zoo.manifest import Source, WeightsFile
 
 ENV_MIRROR = "ZOO_MIRROR"
 ENV_TIMEOUT = "ZOO_TIMEOUT"
@@ -71,19 +72,6 @@ def mirror_base() -> str | None:
 
 def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def upstream_file_name(entry: dict[str, Any]) -> str:
-    source = entry["source"]
-    if "url" in source:
-        return Path(urlparse(source["url"]).path).name
-    if "hf_repo" in source:
-        return Path(source["hf_file"]).name
-    if "bundled" in source:
-        return Path(source["bundled"]).name
-    if "tfhub" in source:
-        return "saved_model.tar.gz"  # TF Hub serves handles as compressed SavedModels
-    raise ValueError(f"unknown source {source!r}")
 
 
 def _probe(url: str) -> None:
@@ -159,21 +147,21 @@ def copy_into(source: Path, destination: Path) -> Path:
     return destination
 
 
-def from_mirror(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+def from_mirror(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
     base = mirror_base()
-    name = upstream_file_name(entry)
-    destination = cache.downloads_dir(model, tag) / name
+    name = file.source.file_name
+    destination = cache.downloads_dir(file.model, file.slot) / name
     if urlparse(base).scheme in ("http", "https"):
-        return download_url(f"{base}/{model}/{tag}/{name}", destination, _pooch_hash(expected))
-    mirrored = Path(base).expanduser() / model / tag / name
+        return download_url(f"{base}/{file.model}/{file.slot}/{name}", destination, _pooch_hash(expected))
+    mirrored = Path(base).expanduser() / file.model / file.slot / name
     if not mirrored.is_file():
         raise SourceUnavailable(f"{mirrored} does not exist")
     return copy_into(mirrored, destination)
 
 
-def from_url(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
-    destination = cache.downloads_dir(model, tag) / upstream_file_name(entry)
-    return download_url(entry["source"]["url"], destination, _pooch_hash(expected))
+def from_url(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
+    destination = cache.downloads_dir(file.model, file.slot) / file.source.file_name
+    return download_url(file.source.url, destination, _pooch_hash(expected))
 
 
 def _hf_cache_dir() -> str | None:
@@ -199,22 +187,22 @@ def _answers(url: str) -> None:
         raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
 
 
-def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+def from_hf_hub(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
     """A file through ``huggingface_hub`` (its cache is shared with other libraries: zoo never deletes
     from it; ``refresh`` makes the client download the file again over a bad cached copy)."""
     from huggingface_hub import constants, hf_hub_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
-    source = entry["source"]
+    source = file.source
     endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
     local_only = offline()
     unreachable = "no reason given"
-    revision = source.get("revision") or "main"
+    revision = source.revision or "main"
     if not local_only:
         try:
             _probe(endpoint)
             # huggingface_hub retries a silent server for minutes; ask once, with zoo's deadline.
-            _answers(f"{endpoint.rstrip('/')}/{source['hf_repo']}/resolve/{revision}/{source['hf_file']}")
+            _answers(f"{endpoint.rstrip('/')}/{source.hf_repo}/resolve/{revision}/{source.hf_file}")
         except SourceUnavailable as error:
             if refresh:
                 raise
@@ -223,9 +211,9 @@ def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
     try:
         return Path(
             hf_hub_download(
-                source["hf_repo"],
-                source["hf_file"],
-                revision=source.get("revision"),
+                source.hf_repo,
+                source.hf_file,
+                revision=source.revision or None,
                 endpoint=endpoint,
                 cache_dir=_hf_cache_dir(),
                 local_files_only=local_only,
@@ -241,18 +229,26 @@ def from_hf_hub(model: str, tag: str, entry: dict[str, Any], expected: dict[str,
         raise SourceUnavailable(f"{type(error).__name__}: {error}") from None
 
 
-def from_bundled(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
+def from_bundled(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
     """A file shipped with zoo or named by the user: read in place, never modified."""
-    path = Path(entry["source"]["bundled"])
+    path = Path(file.source.bundled)
     if not path.is_file():
         raise SourceUnavailable(f"local file {path} does not exist")
     return path
 
 
-def from_tfhub(model: str, tag: str, entry: dict[str, Any], expected: dict[str, str], refresh: bool = False) -> Path:
-    from zoo.hub import tfhub
+TFHUB_BASE = "https://tfhub.dev/"
 
-    return tfhub.fetch(entry["source"]["tfhub"], cache.downloads_dir(model, tag), _pooch_hash(expected))
+
+def handle_url(handle: str) -> str:
+    """A TF Hub handle ("google/.../5" or a full URL) -> the URL of its compressed download."""
+    url = handle if handle.startswith(("http://", "https://")) else TFHUB_BASE + handle.lstrip("/")
+    return url + ("&" if "?" in url else "?") + "tf-hub-format=compressed"
+
+
+def from_tfhub(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
+    destination = cache.downloads_dir(file.model, file.slot) / file.source.file_name
+    return download_url(handle_url(file.source.tfhub), destination, _pooch_hash(expected))
 
 
 FETCHERS: dict[str, Callable[..., Path]] = {
@@ -263,20 +259,11 @@ FETCHERS: dict[str, Callable[..., Path]] = {
 }
 
 
-def candidates(entry: dict[str, Any]) -> list[tuple[str, Callable]]:
+def candidates(source: Source) -> list[tuple[str, Callable]]:
     """``(label, fetcher)`` pairs in the order to try them (the cache is checked by the caller)."""
-    from zoo.manifest import source_kind
-
-    kind = source_kind(entry["source"])
     found = []
     mirror = mirror_base()
-    if mirror and kind != "bundled":
+    if mirror and source.kind != "bundled":
         found.append((f"mirror {mirror}", from_mirror))
-    label = {
-        "url": lambda s: s["url"],
-        "hf_repo": lambda s: f"hf://{s['hf_repo']}/{s['hf_file']}" + (f"@{s['revision']}" if s.get("revision") else ""),
-        "bundled": lambda s: f"bundled {s['bundled']}",
-        "tfhub": lambda s: f"tfhub {s['tfhub']}",
-    }[kind](entry["source"])
-    found.append((label, FETCHERS[kind]))
+    found.append((source.label, FETCHERS[source.kind]))
     return found

@@ -14,30 +14,16 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from zoo.hub import cache, sources
+from zoo import manifest
+from zoo.hub import cache, fetch, integrity, trust_on_first_use
 from zoo.hub.errors import WeightsFormatError
-
-TFHUB_BASE = "https://tfhub.dev/"
-
-
-def handle_url(handle: str) -> str:
-    """A handle ("google/.../5" or a full URL) -> the URL of its compressed download."""
-    url = handle if handle.startswith(("http://", "https://")) else TFHUB_BASE + handle.lstrip("/")
-    return url + ("&" if "?" in url else "?") + "tf-hub-format=compressed"
-
-
-def fetch(handle: str, directory: Path, known_hash: str | None) -> Path:
-    return sources.download_url(handle_url(handle), directory / "saved_model.tar.gz", known_hash)
-
+from zoo.hub.sources import handle_url  # noqa: F401  (part of this module's interface)
 
 RECORD = "zoo-unpacked.json"  # sha256 of the archive and of every file unpacked from it
 
 
-def _tree_hashes(folder: Path) -> dict[str, str]:
-    from zoo.hub import integrity
-
+def tree_hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): integrity.file_hashes(p, ("sha256",))["sha256"]
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != RECORD}
 
@@ -49,7 +35,7 @@ def _still_intact(destination: Path, archive_sha256: str) -> bool:
     except (OSError, ValueError):
         return False
     return (isinstance(record, dict) and record.get("archive_sha256") == archive_sha256
-            and record.get("files") == _tree_hashes(destination))
+            and record.get("files") == tree_hashes(destination))
 
 
 def unpack(archive: Path, destination: Path) -> Path:
@@ -58,8 +44,6 @@ def unpack(archive: Path, destination: Path) -> Path:
     A folder unpacked before is reused only when it came from this archive and none of
     its files changed since; otherwise it is replaced (it is zoo's own, under ``$ZOO_CACHE``).
     """
-    from zoo.hub import integrity
-
     archive_sha256 = integrity.file_hashes(archive, ("sha256",))["sha256"]
     if _still_intact(destination, archive_sha256):
         return destination
@@ -75,7 +59,7 @@ def unpack(archive: Path, destination: Path) -> Path:
             raise WeightsFormatError(f"{archive} is not a readable tar archive ({type(error).__name__}: {error})") from None
         if not (temp / "saved_model.pb").is_file():
             raise WeightsFormatError(f"{archive} holds no saved_model.pb at its top level")
-        (temp / RECORD).write_text(json.dumps({"archive_sha256": archive_sha256, "files": _tree_hashes(temp)}))
+        (temp / RECORD).write_text(json.dumps({"archive_sha256": archive_sha256, "files": tree_hashes(temp)}))
         shutil.rmtree(destination, ignore_errors=True)
         os.replace(temp, destination)
     except BaseException:
@@ -86,13 +70,11 @@ def unpack(archive: Path, destination: Path) -> Path:
 
 def saved_model_dir(model: str, tag: str) -> Path:
     """The unpacked SavedModel of a ``tf_saved_model`` weights entry (fetched when needed)."""
-    from zoo import hub, manifest
-
-    entry: dict[str, Any] = manifest.entry(model, tag)
-    if entry.get("format") != "tf_saved_model":
-        raise ValueError(f"{model}.{tag} is not a TF SavedModel entry (format {entry.get('format')!r})")
-    with cache.lock(model, tag), hub.trust_on_first_use():  # pinned only if it unpacks to a SavedModel
-        archive = hub.fetch(model, tag, entry)
+    entry = manifest.entry(model, tag)
+    if entry.format != "tf_saved_model":
+        raise ValueError(f"{model}.{tag} is not a TF SavedModel entry (format {entry.format!r})")
+    with cache.lock(model, tag), trust_on_first_use():  # pinned only if it unpacks to a SavedModel
+        archive = fetch(entry.file)
         return unpack(archive, cache.downloads_dir(model, tag) / "saved_model")
 
 
@@ -102,7 +84,7 @@ def saved_model_layer(model: str, tag: str, call_endpoint: str = "serving_defaul
     >>> layer = saved_model_layer("resnet50", "my_tfhub_tag")  # doctest: +SKIP
     >>> outputs = layer(images)                                 # doctest: +SKIP
     """
-    import keras
+    import keras  # TensorFlow only when a layer is built: keeps `import zoo` TF-free
     import tensorflow as tf
 
     path = str(saved_model_dir(model, tag))

@@ -1,4 +1,8 @@
-"""Pieces every image-classifier builder shares: input checks and the pooled top.
+"""What every image-classifier builder shares: its argument checks and input, and its top.
+
+A builder is ``classifier_input`` (checks, then ``keras.Input``), its backbone, and
+``classifier_model``, which puts the builder's head on the backbone's feature map
+or, with ``include_top=False``, returns the features (globally pooled when asked).
 
 Builders give their final classification layers ``dtype="float32"``: under a
 mixed-precision policy the network computes in float16/bfloat16 but its
@@ -7,7 +11,7 @@ probabilities stay float32 (a stable softmax and loss).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import keras
 from keras import layers
@@ -76,3 +80,50 @@ def check_width(model: str, width: float) -> None:
     if not isinstance(width, (int, float)) or not 0 < width <= 4:
         raise ValueError(f"{model}: width must be a multiplier in (0, 4] (1.0 is the published network); "
                          f"got {width!r}.")
+
+
+def classifier_input(
+    model: str,
+    input_shape: Sequence[int | None],
+    min_size: int,
+    *,
+    num_classes: int,
+    pooling: str | None,
+    width: float | None = None,
+    allow_dynamic: bool = True,
+) -> keras.KerasTensor:
+    """The arguments every classifier checks (``num_classes``, ``pooling``, a ``width`` multiplier if it
+    has one), then its ``keras.Input`` (see ``image_input``)."""
+    check_num_classes(model, num_classes)
+    check_pooling(model, pooling)
+    if width is not None:
+        check_width(model, width)
+    return image_input(model, input_shape, min_size, allow_dynamic=allow_dynamic)
+
+
+def classifier_model(
+    inputs: keras.KerasTensor,
+    features: keras.KerasTensor,
+    head: Callable[[keras.KerasTensor], keras.KerasTensor | list[keras.KerasTensor]],
+    *,
+    name: str,
+    include_top: bool,
+    pooling: str | None,
+) -> keras.Model:
+    """The model: ``head(features)`` on the backbone's feature map, or with ``include_top=False`` the
+    features themselves, globally pooled as ``pooling`` says."""
+    outputs = head(features) if include_top else pooled(features, pooling)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def global_average_pool(x: keras.KerasTensor) -> keras.KerasTensor:
+    return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+
+
+def dense_predictions(
+    x: keras.KerasTensor, num_classes: int, activation: str | None, *, dropout: float = 0.0
+) -> keras.KerasTensor:
+    """The class-specific layer ``predictions`` (float32, see above), after dropout ``head_dropout`` if any."""
+    if dropout:
+        x = layers.Dropout(dropout, name="head_dropout")(x)
+    return layers.Dense(num_classes, activation=activation, name="predictions", dtype="float32")(x)

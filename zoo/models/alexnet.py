@@ -14,7 +14,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
+from zoo.models._common import classifier_input, classifier_model, dense_predictions, scaled
 from zoo.models.layers import AdaptiveAveragePooling2D
 
 # Smallest input whose last max pool still sees a 3x3 map (torchvision: min_size 63).
@@ -48,10 +48,8 @@ def build_alexnet(
     >>> build_alexnet(num_classes=10, input_shape=(64, 64, 3)).output_shape
     (None, 10)
     """
-    check_num_classes(name, num_classes)
-    check_pooling(name, pooling)
-    check_width(name, width)
-    inputs = image_input(name, input_shape, MIN_INPUT_SIZE, allow_dynamic=not include_top)
+    inputs = classifier_input(name, input_shape, MIN_INPUT_SIZE, num_classes=num_classes, pooling=pooling,
+                              width=width, allow_dynamic=not include_top)
     x = inputs
     for conv_name, filters, kernel, stride, padding, pool_after in CONVS:
         x = layers.ZeroPadding2D(padding, name=f"{conv_name}_pad")(x)
@@ -60,14 +58,12 @@ def build_alexnet(
         if pool_after:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{conv_name[-1]}")(x)
 
-    if not include_top:
-        return keras.Model(inputs, pooled(x, pooling), name=name)
+    def head(x):
+        x = AdaptiveAveragePooling2D(6, name="avgpool")(x)
+        x = layers.Flatten(name="flatten")(x)
+        for fc in ("fc6", "fc7"):
+            x = layers.Dropout(dropout, name=f"{fc}_dropout")(x)
+            x = layers.Dense(fc_units, activation="relu", name=fc)(x)
+        return dense_predictions(x, num_classes, classifier_activation)
 
-    x = AdaptiveAveragePooling2D(6, name="avgpool")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(dropout, name="fc6_dropout")(x)
-    x = layers.Dense(fc_units, activation="relu", name="fc6")(x)
-    x = layers.Dropout(dropout, name="fc7_dropout")(x)
-    x = layers.Dense(fc_units, activation="relu", name="fc7")(x)
-    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
-    return keras.Model(inputs, x, name=name)
+    return classifier_model(inputs, x, head, name=name, include_top=include_top, pooling=pooling)

@@ -19,7 +19,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
+from zoo.models._common import classifier_input, classifier_model, dense_predictions, global_average_pool, scaled
 from zoo.models.layers import AdaptiveAveragePooling2D
 
 BN_EPSILON = 1e-3
@@ -107,12 +107,10 @@ def build_googlenet(
     >>> build_googlenet(num_classes=10, input_shape=(64, 64, 3), aux_logits=True).output_shape
     [(None, 10), (None, 10), (None, 10)]
     """
-    check_num_classes(name, num_classes)
-    check_pooling(name, pooling)
     if aux_logits and not include_top:
         raise ValueError("googlenet: aux_logits=True needs include_top=True (the auxiliary heads are classifiers).")
-    check_width(name, width)
-    inputs = image_input(name, input_shape, MIN_INPUT_SIZE, allow_dynamic=False)
+    inputs = classifier_input(name, input_shape, MIN_INPUT_SIZE, num_classes=num_classes, pooling=pooling,
+                              width=width, allow_dynamic=False)
 
     x = _conv_bn(inputs, scaled(64, width), 7, "conv1", stride=2)
     x = _ceil_max_pool(x, 3, 2, "maxpool1")
@@ -131,13 +129,13 @@ def build_googlenet(
     x = _inception(x, "inception5a", INCEPTION_BLOCKS["inception5a"], width)
     x = _inception(x, "inception5b", INCEPTION_BLOCKS["inception5b"], width)
 
-    if not include_top:
-        return keras.Model(inputs, pooled(x, pooling), name=name)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
-    main = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
-    if not aux_logits:
-        return keras.Model(inputs, main, name=name)
-    aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout, width)
-    aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation, aux_dropout, width)
-    return keras.Model(inputs, [main, aux1, aux2], name=name)
+    def head(x):
+        x = layers.Dropout(dropout, name="dropout")(global_average_pool(x))
+        main = dense_predictions(x, num_classes, classifier_activation)
+        if not aux_logits:
+            return main
+        aux1 = _aux_head(aux_inputs[0], num_classes, "aux1", classifier_activation, aux_dropout, width)
+        aux2 = _aux_head(aux_inputs[1], num_classes, "aux2", classifier_activation, aux_dropout, width)
+        return [main, aux1, aux2]
+
+    return classifier_model(inputs, x, head, name=name, include_top=include_top, pooling=pooling)

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models._common import classifier_input, classifier_model, dense_predictions, global_average_pool
 
 DEFAULT_BLOCKS = (
     {"filters": 64, "kernel": 3, "pool": True, "mlpconv": 0, "inception": False},
@@ -88,9 +88,8 @@ def build_lego_cnn(
     blocks = check_blocks(blocks)
     if head not in HEADS:
         raise ValueError(f"lego_cnn: head must be one of {HEADS}; got {head!r}.")
-    check_num_classes(name, num_classes)
-    check_pooling(name, pooling)
-    inputs = image_input(name, input_shape, min_size=1, allow_dynamic=head == "gap" or not include_top)
+    inputs = classifier_input(name, input_shape, 1, num_classes=num_classes, pooling=pooling,
+                              allow_dynamic=head == "gap" or not include_top)
     x = inputs
     for index, block in enumerate(blocks):
         prefix = f"block{index + 1}"
@@ -102,14 +101,12 @@ def build_lego_cnn(
             x = _conv(x, int(block["filters"]), 1, f"{prefix}_mlp{micro + 1}")
         if block["pool"]:
             x = layers.MaxPooling2D(2, padding="same", name=f"{prefix}_pool")(x)
-    if not include_top:
-        return keras.Model(inputs, pooled(x, pooling), name=name)
-    if head == "gap":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    else:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(dense_units, activation="relu", name="fc")(x)
-    if dropout:
-        x = layers.Dropout(dropout, name="head_dropout")(x)
-    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
-    return keras.Model(inputs, x, name=name)
+
+    def top(x):
+        if head == "gap":
+            x = global_average_pool(x)
+        else:
+            x = layers.Dense(dense_units, activation="relu", name="fc")(layers.Flatten(name="flatten")(x))
+        return dense_predictions(x, num_classes, classifier_activation, dropout=dropout)
+
+    return classifier_model(inputs, x, top, name=name, include_top=include_top, pooling=pooling)

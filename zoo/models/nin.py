@@ -14,7 +14,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, check_width, image_input, pooled, scaled
+from zoo.models._common import classifier_input, classifier_model, global_average_pool, scaled
 
 # (filters, kernel, stride) of each block's spatial conv; its two 1x1 convs keep the width.
 BLOCKS = ((96, 11, 4), (256, 5, 1), (384, 3, 1), (1024, 3, 1))
@@ -50,10 +50,8 @@ def build_nin(
     >>> build_nin(num_classes=10, input_shape=(96, 96, 3)).output_shape
     (None, 10)
     """
-    check_num_classes(name, num_classes)
-    check_pooling(name, pooling)
-    check_width(name, width)
-    inputs = image_input(name, input_shape, MIN_INPUT_SIZE)
+    inputs = classifier_input(name, input_shape, MIN_INPUT_SIZE, num_classes=num_classes, pooling=pooling,
+                              width=width)
     x = inputs
     for index, (filters, kernel, stride) in enumerate(BLOCKS[:3], start=1):
         x = _mlpconv(x, scaled(filters, width), kernel, stride, f"block{index}")
@@ -63,10 +61,11 @@ def build_nin(
     # The fourth block's second 1x1 conv is the class-map conv, built below as the head.
     x = _mlpconv(x, scaled(filters, width), kernel, stride, "block4", last_1x1=False)
 
-    if not include_top:
-        return keras.Model(inputs, pooled(x, pooling), name=name)
-    x = layers.Conv2D(num_classes, 1, name="predictions", dtype="float32")(x)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if classifier_activation is not None:
-        x = layers.Activation(classifier_activation, name="probabilities", dtype="float32")(x)
-    return keras.Model(inputs, x, name=name)
+    def head(x):
+        # No dense layer: one class map per class, averaged into its score.
+        x = global_average_pool(layers.Conv2D(num_classes, 1, name="predictions", dtype="float32")(x))
+        if classifier_activation is not None:
+            x = layers.Activation(classifier_activation, name="probabilities", dtype="float32")(x)
+        return x
+
+    return classifier_model(inputs, x, head, name=name, include_top=include_top, pooling=pooling)

@@ -19,7 +19,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from zoo.models._common import check_num_classes, check_pooling, image_input, pooled
+from zoo.models._common import classifier_input, classifier_model, dense_predictions, global_average_pool
 
 BLOCKS_PER_STAGE = {
     18: (2, 2, 2, 2),
@@ -151,10 +151,8 @@ def build_resnet(
     model_name = name or f"resnet{depth}"
     if not isinstance(base_width, int) or base_width < 1:
         raise ValueError(f"{model_name}: base_width must be a positive integer, got {base_width!r}.")
-    check_num_classes(model_name, num_classes)
-    check_pooling(model_name, pooling)
     layout = _Layout(variant, bn_momentum)
-    inputs = image_input(model_name, input_shape, min_size=1)
+    inputs = classifier_input(model_name, input_shape, 1, num_classes=num_classes, pooling=pooling)
 
     stages = tuple(blocks_per_stage) if blocks_per_stage is not None else BLOCKS_PER_STAGE[depth]
     if len(stages) != 4 or not all(isinstance(n, int) and n >= 1 for n in stages):
@@ -169,11 +167,7 @@ def build_resnet(
             stride = 2 if (index == 0 and stage > 0) else 1
             x = BLOCKS[block](x, layout, width, stride, f"conv{stage + 2}_block{index + 1}")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout:
-            x = layers.Dropout(dropout, name="head_dropout")(x)
-        x = layers.Dense(num_classes, activation=classifier_activation, name="predictions", dtype="float32")(x)
-    else:
-        x = pooled(x, pooling)
-    return keras.Model(inputs, x, name=model_name)
+    def head(x):
+        return dense_predictions(global_average_pool(x), num_classes, classifier_activation, dropout=dropout)
+
+    return classifier_model(inputs, x, head, name=model_name, include_top=include_top, pooling=pooling)

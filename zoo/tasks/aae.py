@@ -27,11 +27,17 @@ import tensorflow as tf
 
 from zoo.models import vae as networks
 from zoo.tasks import generative
+from zoo.tasks.base import CardText
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class AAE(generative.GenerativeTask):
     METRICS = ("reconstruction", "d_loss", "g_loss")
+    CARD_TEXT = CardText(
+        "image-to-image",
+        "Encoding images to a latent code shaped by a prior, and sampling per class.",
+        "As for any autoencoder: only meaningful for images like its training data.",
+    )
 
     def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 8))
@@ -62,6 +68,10 @@ class AAE(generative.GenerativeTask):
 
     def weight_layers(self) -> list:
         return self.encoder.layers + self.decoder.layers + self.latent_discriminator.layers
+
+    @property
+    def conditional(self) -> bool:
+        return self.prior == "categorical"
 
     # --- the prior ------------------------------------------------------------------------------
 

@@ -15,11 +15,13 @@ from typing import Any, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from zoo import preprocessing as preprocessing_lib
-from zoo import registry
-from zoo.tasks.sharing import Shareable
+from zoo.tasks import benchmark
+from zoo.tasks.base import CardText, ZooTask
+from zoo.train.finetune import finetune as finetune_recipe
 
 # Feature extractors built on demand, kept outside Keras' attribute tracking so
 # they are neither saved with the model nor counted twice.
@@ -36,7 +38,7 @@ class TopK:
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ImageClassifier(Shareable, keras.Model):
+class ImageClassifier(ZooTask):
     """An image classifier built from a registered architecture.
 
     >>> import zoo, numpy as np
@@ -44,6 +46,15 @@ class ImageClassifier(Shareable, keras.Model):
     >>> model.predict_top_k(np.zeros((2, 32, 32, 3)), k=2).ids.shape
     (2, 2)
     """
+
+    CARD_TEXT = CardText(
+        "image-classification",
+        "Classifying images into the classes listed under Classes, or as a backbone for transfer learning "
+        "(`zoo.transfer`, `model.finetune`).",
+        "It only knows its own classes and scores every input as one of them, confidently or not. Accuracy holds "
+        "for images like its training data; other domains, resolutions or colour statistics need evaluation "
+        "first. Not evaluated for fairness or for safety-critical use.",
+    )
 
     def __init__(
         self,
@@ -56,11 +67,7 @@ class ImageClassifier(Shareable, keras.Model):
         weights_tag: str | None = None,
         **kwargs: Any,
     ):
-        kwargs.setdefault("name", model_name)
-        super().__init__(**kwargs)
-        self.spec = registry.get_spec(model_name)
-        self.model_name = self.spec.name
-        self.build_config = dict(self.spec.config if build_config is None else build_config)
+        super().__init__(model_name, build_config, weights_tag=weights_tag, **kwargs)
         if "input_shape" in self.build_config:  # JSON (a saved config) turns tuples into lists
             self.build_config["input_shape"] = tuple(self.build_config["input_shape"])
         self.network = self.spec.resolve_builder()(**self.build_config)
@@ -73,7 +80,6 @@ class ImageClassifier(Shareable, keras.Model):
         preprocessing_lib.get(preprocessing)  # fail now on an unknown name, not at predict time
         self.preprocessing = preprocessing or "raw"
         self.aux_loss_weight = float(aux_loss_weight)
-        self.weights_tag = weights_tag
         self.built = True
 
     # --- Keras plumbing -------------------------------------------------------------------------
@@ -89,13 +95,6 @@ class ImageClassifier(Shareable, keras.Model):
         """``keras.Model.compile`` with classification defaults (sparse labels, accuracy)."""
         super().compile(optimizer=optimizer, loss=loss, metrics=list(metrics) if metrics else None, **kwargs)
 
-    def compile_from_config(self, config):
-        # Keras' own version refuses (with a warning) when compile() is overridden; ours
-        # takes the same arguments, so a loaded .keras file comes back compiled.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.optimizer is not None:
-            self.optimizer.build(self.trainable_variables)
-
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if not isinstance(y_pred, tuple):
             return super().compute_loss(x, y, y_pred, sample_weight, training=training)
@@ -110,28 +109,40 @@ class ImageClassifier(Shareable, keras.Model):
             y_pred = y_pred[0]
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "model_name": self.model_name,
-            "build_config": self.build_config,
-            "class_names": self.class_names,
-            "preprocessing": self.preprocessing,
-            "aux_loss_weight": self.aux_loss_weight,
-            "weights_tag": self.weights_tag,
-        }
+    # --- what every task tells zoo's export, presets and bench ----------------------------------
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "ImageClassifier":
-        return cls(**config)
+    def constructor_options(self) -> dict[str, Any]:
+        return {"class_names": self.class_names, "preprocessing": self.preprocessing,
+                "aux_loss_weight": self.aux_loss_weight}
+
+    def preprocessor_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": "image", "preprocessing": config.pop("preprocessing"), "image_shape": list(self.image_shape),
+                "input": "raw pixels 0-255, any size, grayscale or RGB; resized to image_shape"}
+
+    def serving_signature(self, rng, batch):
+        """Raw pixels (0-255, float32, at the network's input size) in, preprocessing baked in, class
+        probabilities out."""
+        height, width, channels = self.image_shape
+        if height is None:
+            raise ValueError(f"{self.model_name} was built without a fixed input size; serving needs one "
+                             "(zoo.load(name, input_shape=(H, W, C))).")
+
+        def serve(images):
+            return self(self.preprocess(images), training=False)
+
+        specs = [tf.TensorSpec((None, height, width, channels), tf.float32, name="images")]
+        return serve, specs, [rng.uniform(0, 255, (batch, height, width, channels)).astype("float32")]
+
+    def bench_workload(self, batch, rng):
+        x = tf.constant(np.asarray(self.preprocess(benchmark.random_images(rng, batch, self.image_shape)), "float32"))
+        y = tf.constant(np.arange(batch) % self.num_classes)
+        if not self.compiled:
+            self.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
+        network = self.network
+        return benchmark.Workload(self, benchmark.repeated(x, y), lambda inputs: network(inputs, training=False), x,
+                                  benchmark.one_sample_specs(x))
 
     # --- what a zoo adds -----------------------------------------------------------------------
-
-    @property
-    def full_name(self) -> str:
-        """``name.tag`` as ``zoo.load`` takes it (the bare name without pretrained weights), for messages."""
-        return f"{self.model_name}.{self.weights_tag}" if self.weights_tag else self.model_name
 
     @property
     def image_shape(self) -> tuple[int | None, int | None, int]:
@@ -280,9 +291,7 @@ class ImageClassifier(Shareable, keras.Model):
         >>> model.num_classes, len(history.history["loss"])
         (4, 2)
         """
-        from zoo.train.finetune import finetune
-
-        return finetune(self, data, **options)
+        return finetune_recipe(self, data, **options)
 
 
 def _count(pixels: np.ndarray) -> int:

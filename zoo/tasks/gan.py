@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.models import dcgan
-from zoo.tasks import generative
+from zoo.tasks import benchmark, generative
+from zoo.tasks.base import CardText
 
 LOSSES = ("bce", "wgan-gp")
 
@@ -31,6 +32,13 @@ LOSSES = ("bce", "wgan-gp")
 @keras.saving.register_keras_serializable(package="zoo")
 class GAN(generative.AdversarialPair):
     METRICS = ("d_loss", "g_loss")
+    CARD_TEXT = CardText(
+        "unconditional-image-generation",
+        "Sampling images like its training data (`model.sample(n)`, `zoo sample`), data augmentation experiments, "
+        "teaching.",
+        "Samples reproduce its training data's biases and can memorise training images; they are not evidence "
+        "of anything real.",
+    )
 
     def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 100))
@@ -38,8 +46,8 @@ class GAN(generative.AdversarialPair):
         self.loss_kind = config.get("loss", "bce")
         if self.loss_kind not in LOSSES:
             raise ValueError(f"{self.model_name}: loss must be one of {LOSSES}; got {self.loss_kind!r}.")
-        if self.model_name == "cgan" and not self.num_classes:
-            raise ValueError("cgan needs num_classes (the number of class labels it is conditioned on).")
+        if self.spec.config.get("num_classes") and not self.num_classes:  # registered as conditional (cgan)
+            raise ValueError(f"{self.model_name} needs num_classes (the number of class labels it is conditioned on).")
         self.gp_weight = float(config.get("gp_weight", 10.0))
         self.critic_steps = int(config.get("critic_steps", 1))
         base = int(config.get("base_filters", 64))
@@ -50,6 +58,23 @@ class GAN(generative.AdversarialPair):
             image_shape=config["image_shape"], base_filters=base, num_classes=self.num_classes,
             norm="layer" if self.loss_kind == "wgan-gp" else "batch",
         )
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.num_classes)
+
+    def bench_workload(self, batch, rng):
+        """Training on images (and class ids); the forward pass is sampling: the generator on noise (and ids)."""
+        images = self.bench_images(batch, rng)
+        noise = tf.constant(rng.normal(size=(batch, self.latent_dim)).astype("float32"))
+        if self.conditional:
+            labels = self.bench_labels(batch)
+            inputs, data = [noise, labels], benchmark.repeated(images, labels)
+        else:
+            inputs, data = noise, benchmark.repeated(images)
+        generator = self.generator
+        return benchmark.Workload(self, data, lambda z: generator(z, training=False), inputs,
+                                  benchmark.one_sample_specs(inputs))
 
     # --- training ---------------------------------------------------------------------------------
 

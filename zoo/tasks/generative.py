@@ -1,4 +1,5 @@
-"""What the generative tasks share: base classes, input checks, pixel scaling, PNG grids, a per-epoch grid callback.
+"""What the generative tasks share: base classes, serving and bench defaults, input checks, pixel scaling, PNG
+grids, a per-epoch grid callback.
 
 Inputs are checked before any graph runs: images (raw 0-255 pixels, a batch that fits the
 network; see ``zoo.preprocessing.checked_pixels``), image counts and class ids.
@@ -15,7 +16,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import preprocessing
-from zoo.tasks.base import SpecTask
+from zoo.tasks import benchmark
+from zoo.tasks.base import ZooTask
 
 
 def gan_adam() -> keras.optimizers.Optimizer:
@@ -23,11 +25,13 @@ def gan_adam() -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
-class GenerativeTask(SpecTask):
+class GenerativeTask(ZooTask):
     """A task over images: the build config's ``image_shape`` is a tuple, and subclasses build
     their networks in ``build_networks`` and list their layers in ``weight_layers``."""
 
     DEFAULT_IMAGE_SHAPE = (28, 28, 1)
+    # The attribute holding the network export serves: the one that makes images.
+    SERVED_NETWORK = "decoder"
 
     def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(model_name, build_config, **kwargs)
@@ -40,6 +44,47 @@ class GenerativeTask(SpecTask):
 
     def weight_layers(self) -> list:
         raise NotImplementedError
+
+    @property
+    def conditional(self) -> bool:
+        """Whether it trains on (images, labels) and samples chosen classes."""
+        return False
+
+    # --- serving and measuring -------------------------------------------------------------------
+
+    def serving_signature(self, rng, batch):
+        """The network that makes images (``SERVED_NETWORK``) on its own inputs: noise or codes (and class ids)."""
+        network = getattr(self, self.SERVED_NETWORK)
+        specs, probe = [], []
+        for tensor in network.inputs:
+            shape, dtype = (None, *tensor.shape[1:]), tensor.dtype
+            specs.append(tf.TensorSpec(shape, dtype, name=tensor.name.split(":")[0]))
+            if "int" in str(dtype):  # class labels
+                probe.append(rng.integers(0, max(1, int(getattr(self, "num_classes", 1) or 1)), (batch, *shape[1:]))
+                             .astype(str(dtype)))
+            else:
+                probe.append(rng.normal(size=(batch, *shape[1:])).astype("float32"))
+
+        def serve(*inputs):
+            return network(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+
+        return serve, specs, probe
+
+    def bench_workload(self, batch, rng):
+        """Training on images (with class ids when conditional); the forward pass is the whole model on them."""
+        images = self.bench_images(batch, rng)
+        data = benchmark.repeated(images, self.bench_labels(batch)) if self.conditional else benchmark.repeated(images)
+        return benchmark.Workload(self, data, lambda x: self(x, training=False), images,
+                                  benchmark.one_sample_specs(images))
+
+    def bench_images(self, batch: int, rng) -> tf.Tensor:
+        """A batch of random raw images for ``bench_workload``; compiles with the defaults if needed."""
+        if not self.compiled:
+            self.compile()
+        return tf.constant(benchmark.random_images(rng, batch, self.build_config["image_shape"]))
+
+    def bench_labels(self, batch: int) -> tf.Tensor:
+        return tf.constant(np.arange(batch) % self.num_classes)
 
     # --- input checks ------------------------------------------------------------------------------
 
@@ -113,6 +158,8 @@ class GenerativeTask(SpecTask):
 
 class AdversarialPair(GenerativeTask):
     """A generator and a discriminator (``self.generator``, ``self.discriminator``), each with its optimizer."""
+
+    SERVED_NETWORK = "generator"
 
     def call(self, inputs, training=None):
         return self.generator(inputs, training=training)

@@ -16,13 +16,19 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.models import pix2pix as networks
-from zoo.tasks import generative
+from zoo.tasks import benchmark, generative
+from zoo.tasks.base import CardText
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class Pix2Pix(generative.AdversarialPair):
     METRICS = ("d_loss", "g_loss", "l1")
     DEFAULT_IMAGE_SHAPE = (32, 32, 1)
+    CARD_TEXT = CardText(
+        "image-to-image",
+        "Translating images from one domain to another as in its paired training data (pix2pix).",
+        "Outputs are plausible, not faithful: it invents detail the input does not contain.",
+    )
 
     def build_networks(self, config: dict[str, Any]) -> None:
         self.l1_weight = float(config.get("l1_weight", 100.0))
@@ -52,6 +58,14 @@ class Pix2Pix(generative.AdversarialPair):
         self.g_optimizer.apply(g_tape.gradient(g_scaled, g_variables), g_variables)
         self.d_optimizer.apply(d_tape.gradient(d_scaled, d_variables), d_variables)
         return self.track(d_loss=d_loss, g_loss=g_loss, l1=l1)
+
+    def bench_workload(self, batch, rng):
+        """Training on (source, target) pairs; the forward pass is the generator on sources."""
+        images = self.bench_images(batch, rng)
+        source = images / 127.5 - 1.0
+        generator = self.generator
+        return benchmark.Workload(self, benchmark.repeated(images, images), lambda x: generator(x, training=False),
+                                  source, benchmark.one_sample_specs(source))
 
     def translate(self, images) -> np.ndarray:
         """Translated images in [0, 1], the same spatial size as the input (raw 0-255 pixels; no images

@@ -4,13 +4,16 @@
 ``resnet18.mnist`` in place of Inception: the distance between Gaussians fitted
 to the pooled features of two image sets. Lower is closer; compare it with the
 same measure between two real sets (a floor) and real vs noise (a ceiling).
+
+The caller loads the classifier (``zoo.load(FEATURE_MODEL)``) and hands it over:
+tasks sit below the loader.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-FEATURE_MODEL = "resnet18.mnist"
+FEATURE_MODEL = "resnet18.mnist"  # what MnistFeatures expects to be given
 
 
 def frechet_distance(first: np.ndarray, second: np.ndarray) -> float:
@@ -24,12 +27,11 @@ def frechet_distance(first: np.ndarray, second: np.ndarray) -> float:
 
 
 class MnistFeatures:
-    """Pooled features and predicted digits of images in [0, 1], from the bundled MNIST classifier."""
+    """Pooled features and predicted digits of images in [0, 1], from the bundled MNIST classifier
+    (``classifier``: ``zoo.load(FEATURE_MODEL)``)."""
 
-    def __init__(self):
-        import zoo
-
-        self.classifier = zoo.load(FEATURE_MODEL)
+    def __init__(self, classifier):
+        self.classifier = classifier
 
     def features(self, images01: np.ndarray) -> np.ndarray:
         return self.classifier.features(np.asarray(images01) * 255.0, batch_size=256)

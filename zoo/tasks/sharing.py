@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from zoo import export, preset, push
+
 
 class Shareable:
     def save_preset(self, directory: str | Path, *, tag: str | None = None, metrics: dict[str, float] | None = None,
@@ -27,8 +29,6 @@ class Shareable:
         >>> x = np.zeros((1, 32, 32, 3)); bool(np.array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0)))
         True
         """
-        from zoo import preset
-
         return preset.save_preset(self, directory, tag=tag, metrics=metrics, metrics_command=metrics_command,
                                   license=license, overwrite=overwrite)
 
@@ -41,8 +41,6 @@ class Shareable:
         commit and a manifest entry (``hf_repo`` source, pinned revision) for
         ``zoo.load("name.tag")``; ``zoo.load("hf://" + repo_id)`` works at once.
         """
-        from zoo import push
-
         return push.push_model(self, repo_id, private=private, token=token, revision=revision,
                                commit_message=commit_message, **preset_options)
 
@@ -53,6 +51,4 @@ class Shareable:
         baked in, and return class probabilities. See ``zoo.export.export_for_serving``
         for ``tolerance``, ``quantize`` and ``overwrite``.
         """
-        from zoo import export
-
         return export.export_for_serving(self, path, format=format, **options)

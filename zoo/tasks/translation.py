@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import preprocessing
-from zoo.tasks import decoding
-from zoo.tasks.base import SpecTask
+from zoo.tasks import benchmark, decoding
+from zoo.tasks.base import CardText, ZooTask
 from zoo.text import END_ID, PAD_ID, SPECIALS, START_ID, UNKNOWN_ID, TextCodec
 
 # Build-config keys that describe text, not the network.
@@ -78,8 +78,14 @@ def vocabularies(sources: Iterable[str], targets: Iterable[str], *, tokens: str 
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Translator(SpecTask):
+class Translator(ZooTask):
     METRICS = ("loss", "token_accuracy")
+    CARD_TEXT = CardText(
+        "translation",
+        "Translating text like its training data (`model.translate`).",
+        "Translations can be fluent and wrong; tokens outside its vocabulary are lost. Check outputs before "
+        "relying on them.",
+    )
 
     def __init__(self, model_name: str, build_config: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(model_name, build_config, **kwargs)
@@ -134,6 +140,34 @@ class Translator(SpecTask):
     def max_output_length(self) -> int:
         return int(self.build_config.get("max_output_length", 128))
 
+    # --- what every task tells zoo's export, presets and bench ------------------------------------
+
+    def preprocessor_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The text codecs' settings (tokens, vocabularies, SentencePiece models), out of the build config."""
+        build = config["build_config"]
+        return {"kind": "text", **{key: build.pop(key) for key in TEXT_KEYS if key in build}}
+
+    def serving_signature(self, rng, batch):
+        raise ValueError(f"{self.model_name} ({self.spec.task}) cannot be exported for serving: it decodes in Python. "
+                         "Share it with model.save_preset(dir) or model.push_to_hub(repo_id) instead.")
+
+    def bench_workload(self, batch, rng, length: int = 24):
+        """Steps on token ids, ``length`` per text, through ``keras.Model.fit`` (ours takes strings): the step, not
+        the text encoding, is timed. Without a vocabulary yet, adapts on synthetic text first."""
+        if self.network is None:
+            texts = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), length)) for _ in range(64)]
+            self.adapt(texts, texts)
+        source = tf.constant(rng.integers(4, len(self.source_codec), (batch, length)), "int32")
+        target = tf.constant(rng.integers(4, len(self.target_codec), (batch, length + 1)), "int32")
+        inputs = (source, target[:, :-1])
+        if not self.compiled:
+            self.compile()
+        network = self.network
+        return benchmark.Workload(self, benchmark.repeated(inputs, target[:, 1:]),
+                                  lambda pair: network(pair, training=False), inputs, benchmark.one_sample_specs(inputs),
+                                  unit="tokens", units_per_sample=length,
+                                  fit=lambda data, **kwargs: keras.Model.fit(self, data, **kwargs))
+
     # --- data ------------------------------------------------------------------------------------
 
     def _pairs(self, x, y) -> tf.data.Dataset:
@@ -182,14 +216,6 @@ class Translator(SpecTask):
         """Adam (1e-3) by default; ``label_smoothing`` as in the Transformer paper (0.1) if wanted."""
         self.label_smoothing = float(label_smoothing)
         super().compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), **kwargs)
-
-    def get_compile_config(self):
-        return keras.Model.get_compile_config(self)
-
-    def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.network is not None:  # built now, so a .keras file's optimizer state (Adam moments) loads too
-            self.optimizer.build(self.network.trainable_variables)
 
     def _token_terms(self, data, training: bool):
         (source, target_in), target_out = data

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from zoo.models import vae as vae_models
 from zoo.tasks import generative
+from zoo.tasks.base import CardText
 
 RECONSTRUCTIONS = ("bce", "mse")
 
@@ -29,6 +30,13 @@ RECONSTRUCTIONS = ("bce", "mse")
 @keras.saving.register_keras_serializable(package="zoo")
 class VAE(generative.GenerativeTask):
     METRICS = ("loss", "reconstruction", "kl", "elbo")
+    CARD_TEXT = CardText(
+        "image-to-image",
+        "Encoding images to a small latent code, reconstructing them and sampling new ones (`encode`, `decode`, "
+        "`sample`).",
+        "Reconstructions are blurry approximations; latent codes are only meaningful for images like its "
+        "training data.",
+    )
 
     def build_networks(self, config: dict[str, Any]) -> None:
         self.latent_dim = int(config.get("latent_dim", 16))
@@ -84,9 +92,6 @@ class VAE(generative.GenerativeTask):
 
     def get_compile_config(self):
         return keras.Model.get_compile_config(self)  # one optimizer: a .keras file keeps it
-
-    def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
 
     # --- what a user wants ------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ import keras
 
 from zoo import distribute
 from zoo import preprocessing
+from zoo.checks import whole_number
 from zoo.train import custom_loop
 from zoo.train import data as data_lib
 from zoo.train.callbacks import KeepBestWeights, StopOnNaN
@@ -213,9 +214,9 @@ def _checked_options(name: str, *, recipe, epochs, num_classes, learning_rate, b
         raise ValueError(f"{where}: recipe must be one of {RECIPES}; got {recipe!r}.")
     if epochs is not None:
         if isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool):
-            epochs = preprocessing.whole_number(epochs, "epochs", name=where)
+            epochs = whole_number(epochs, "epochs", where=where)
         elif isinstance(epochs, (tuple, list)) and (len(epochs) == 2 or recipe != "two_phase"):
-            epochs = tuple(preprocessing.whole_number(e, "each of epochs", name=where, minimum=0) for e in epochs)
+            epochs = tuple(whole_number(e, "each of epochs", where=where, minimum=0) for e in epochs)
             if sum(epochs) < 1:
                 raise ValueError(f"{where}: epochs={epochs!r} trains nothing; give at least one epoch, "
                                  f"e.g. epochs=(1, 0) for the head only.")
@@ -228,7 +229,7 @@ def _checked_options(name: str, *, recipe, epochs, num_classes, learning_rate, b
                 f"{where}: num_classes=1 cannot be trained: a softmax over one class always says 1.0. For a yes/no "
                 "task use num_classes=2 with labels 0 and 1; to keep the model's own head, leave num_classes out."
             )
-        num_classes = preprocessing.whole_number(num_classes, "num_classes", name=where, minimum=2)
+        num_classes = whole_number(num_classes, "num_classes", where=where, minimum=2)
     if learning_rate is not None:
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
             raise TypeError(f"{where}: learning_rate must be a number > 0 (e.g. 1e-3); got {learning_rate!r} "
@@ -236,7 +237,7 @@ def _checked_options(name: str, *, recipe, epochs, num_classes, learning_rate, b
         if not (math.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(f"{where}: learning_rate must be a finite number > 0 (e.g. 1e-3); got {learning_rate!r}.")
         learning_rate = float(learning_rate)
-    batch_size = preprocessing.whole_number(batch_size, "batch_size", name=where)
+    batch_size = whole_number(batch_size, "batch_size", where=where)
     if unfreeze != "all" and (isinstance(unfreeze, bool) or not isinstance(unfreeze, int) or unfreeze < 1):
         raise ValueError(f"{where}: unfreeze must be 'all' or a positive number of top layers; got {unfreeze!r}.")
     return epochs, num_classes, learning_rate, batch_size

@@ -1,8 +1,9 @@
 """Architecture search with KerasTuner: ``zoo.tune(family, train_data, validation_data)``.
 
-Each family has a ``keras_tuner.HyperModel`` (``zoo/tune/<family>.py``) whose
-trials are built through zoo's own factories, so the best trial is a normal zoo
-model. Search state lives in ``directory/project_name``: run the same call again
+Each searchable family names its ``keras_tuner.HyperModel`` (``zoo/tune/<family>.py``)
+in its family module (``zoo/families/<family>.py``, ``search_spaces``). Trials are
+built through zoo's own factories, so the best trial is a normal zoo model.
+Search state lives in ``directory/project_name``: run the same call again
 and KerasTuner's oracle continues where it stopped, without redoing finished trials.
 
 >>> import numpy as np, zoo
@@ -15,65 +16,48 @@ and KerasTuner's oracle continues where it stopped, without redoing finished tri
 
 from __future__ import annotations
 
-import importlib
 import json
 import numbers
 from typing import Any
 
 # Nothing heavy at import time: ``zoo/__init__`` imports ``tune`` from here, and ``zoo list``
 # must not import TensorFlow. (So ``zoo.tune`` is this function; hypermodels are imported as
-# ``zoo.tune.resnet`` etc.)
+# ``zoo.tune.resnet`` etc., when a search starts.)
+from zoo import catalog, registry
+from zoo.checks import whole_number
+from zoo.errors import UnknownModelError
 from zoo.tune.result import TuneResult
 
-# family -> "module:HyperModel class"
-HYPERMODELS = {
-    "resnet": "zoo.tune.resnet:ResNetHyperModel",
-    "lego": "zoo.tune.lego:LegoHyperModel",
-    "seq2seq": "zoo.tune.seq2seq:Seq2SeqHyperModel",
-    "transformer": "zoo.tune.transformer:TransformerHyperModel",
-    "vae": "zoo.tune.vae:VAEHyperModel",
-    "gan": "zoo.tune.gan:GANHyperModel",
-    "cgan": "zoo.tune.gan:CGANHyperModel",
-    "pix2pix": "zoo.tune.pix2pix:Pix2PixHyperModel",
-    "alexnet": "zoo.tune.alexnet:AlexNetHyperModel",
-    "nin": "zoo.tune.nin:NiNHyperModel",
-    "googlenet": "zoo.tune.googlenet:GoogLeNetHyperModel",
-    "aae": "zoo.tune.gan:AAEHyperModel",
-}
 TUNERS = {"random": "RandomSearch", "bayesian": "BayesianOptimization", "hyperband": "Hyperband"}
 
 
 def searchable_family(family_or_name: Any) -> str:
-    """The searchable family a family or model name stands for (``"resnet18"`` -> ``"resnet"``)."""
-    from zoo import registry
-    from zoo.errors import UnknownModelError
-
-    wanted = f"a searchable family ({', '.join(sorted(HYPERMODELS))}) or a model name of one"
+    """The search space a family or model name stands for (``"resnet18"`` -> ``"resnet"``)."""
+    spaces = sorted(catalog.SEARCH_SPACES)
+    wanted = f"a searchable family ({', '.join(spaces)}) or a model name of one"
     if not isinstance(family_or_name, str):
         raise TypeError(f"zoo.tune: the first argument must be {wanted}; got {family_or_name!r}.")
     if not family_or_name.strip():
         raise ValueError(f"zoo.tune: the first argument is empty; give {wanted}.")
-    if family_or_name in HYPERMODELS:
+    if family_or_name in catalog.SEARCH_SPACES:
         return family_or_name
     try:
         family = family_or_name if family_or_name in registry.families() else registry.get_spec(family_or_name).family
     except UnknownModelError as error:
-        raise UnknownModelError(f"{error} zoo.tune searches the families {', '.join(sorted(HYPERMODELS))}, "
+        raise UnknownModelError(f"{error} zoo.tune searches the families {', '.join(spaces)}, "
                                 "or the family of a model name.") from None
-    if family not in HYPERMODELS:
-        raise ValueError(f"no search space for {family_or_name!r} yet; searchable families: {sorted(HYPERMODELS)}.")
+    if family not in catalog.SEARCH_SPACES:
+        raise ValueError(f"no search space for {family_or_name!r} yet; searchable families: {spaces}.")
     return family
 
 
-def _hypermodel(family: str, data) -> Any:
-    module, _, name = HYPERMODELS[family].partition(":")
-    return getattr(importlib.import_module(module), name).for_data(data)
+def _hypermodel(space: str, data) -> Any:
+    return catalog.SEARCH_SPACES[space].hypermodel(space).for_data(data)
 
 
 def _check_count(name: str, value: Any) -> None:
     """Trial and epoch counts: positive integers (0 or a negative count made KerasTuner search without end)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"zoo.tune: {name} must be a positive integer; got {value!r}.")
+    whole_number(value, name, where="zoo.tune", wanted="a positive integer", wrong_type=ValueError)
 
 
 def _check_arguments(tuner: Any, max_trials: Any, objective: Any, seed: Any, fixed: Any,
@@ -95,7 +79,7 @@ def _check_arguments(tuner: Any, max_trials: Any, objective: Any, seed: Any, fix
 def _check_fixed(family: str, hypermodel: Any, fixed: dict[str, Any]) -> None:
     """Every pinned name must be one of the space's hyperparameters (KerasTuner would add an unused one
     silently). The names are declared while a trial is built, so one model is built here, not trained."""
-    import keras_tuner
+    import keras_tuner  # KerasTuner (and TensorFlow) only when a search starts: keeps `import zoo` TF-free
 
     declared = keras_tuner.HyperParameters()
     hypermodel.build(declared)  # the model is dropped; only the declared names are kept
@@ -127,7 +111,7 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     """
     _check_arguments(tuner, max_trials, objective, seed, fixed, search_kwargs)
     family = searchable_family(family_or_name)
-    import keras_tuner
+    import keras_tuner  # only now: keeps `import zoo` TF-free
 
     hypermodel = _hypermodel(family, train_data)
     if validation_data is None and hypermodel.NEEDS_VALIDATION:
@@ -155,7 +139,7 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     else:
         options["max_trials"] = max_trials
     if strategy is not None:
-        from zoo import distribute
+        from zoo import distribute  # imports TensorFlow: only for a distributed search
 
         options["distribution_strategy"] = distribute.strategy(strategy)
     search = getattr(keras_tuner, TUNERS[tuner])(hypermodel, **options)
@@ -163,7 +147,7 @@ def tune(family_or_name: str, train_data, validation_data=None, *, tuner: str = 
     if validation_data is not None and not isinstance(validation_data, (tuple, list)):
         validation_data = (validation_data,)  # images only (generative models): Keras wants a tuple
     search.search(x, y, validation_data=validation_data, **search_kwargs)
-    from keras_tuner.src.distribute import utils as distributed
+    from keras_tuner.src.distribute import utils as distributed  # KerasTuner: see above
 
     if distributed.has_chief_oracle() and not distributed.is_chief_oracle():
         # A worker of a distributed sweep: the chief holds the trials; ask it for the finished ones.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import keras
 import keras_tuner
+import numpy as np
+
+import zoo
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": lambda lr: keras.optimizers.SGD(lr, momentum=0.9),
               "adamw": keras.optimizers.AdamW}
@@ -31,8 +34,6 @@ def pair(data, space: str, what: str = "(images, labels)") -> tuple:
 
 def image_shape(images, space: str = "vae") -> tuple[int, int, int]:
     """The shape of one image, with a channel axis, of a batch ``(N, H, W[, C])``."""
-    import numpy as np
-
     images = np.asarray(images)
     if images.ndim not in (3, 4) or not len(images) or not np.issubdtype(images.dtype, np.number):
         raise ValueError(f"the {space} space trains on images, an array (count, height, width[, channels]) of "
@@ -42,8 +43,6 @@ def image_shape(images, space: str = "vae") -> tuple[int, int, int]:
 
 def classes_and_shape(data, space: str = "classifier") -> tuple[int, tuple[int, int, int]]:
     """``(images, labels)`` -> (number of classes, image shape with a channel axis)."""
-    import numpy as np
-
     images, labels = pair(data, space)
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
@@ -70,8 +69,6 @@ class ImageClassifierSpace(keras_tuner.HyperModel):
 
     def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
         """Raw images (0-255) in, like every zoo classifier: ``model.preprocess`` them for the network."""
-        import numpy as np
-
         if validation_data is not None:
             validation_data = (np.asarray(model.preprocess(validation_data[0])), *validation_data[1:])
         return model.fit(np.asarray(model.preprocess(x)), y, validation_data=validation_data, **kwargs)
@@ -90,8 +87,6 @@ class PublishedClassifierSpace(ImageClassifierSpace):
         """Searched settings of the task rather than the network (none by default)."""
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import zoo
-
         model = zoo.create(self.NAME, num_classes=self.num_classes, input_shape=self.input_shape, **self.options(hp))
         self.configure(model, hp)
         return compile_with_searched_optimizer(model, hp)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import keras_tuner
 import numpy as np
 
+import zoo
+from zoo.tasks.quality import FEATURE_MODEL, MnistFeatures
 from zoo.tune.common import classes_and_shape, image_shape
 
 
@@ -41,9 +44,7 @@ class FIDScoredSpace(keras_tuner.HyperModel):
         if validation_data is None:
             raise ValueError(f"the {self.MODEL} space is scored on validation images; pass validation_data")
         if self._features is None:
-            from zoo.tasks.quality import MnistFeatures
-
-            self._features = MnistFeatures()
+            self._features = MnistFeatures(zoo.load(FEATURE_MODEL))
         real = np.asarray(validation_data[0] if isinstance(validation_data, (tuple, list)) else validation_data,
                           "float32") / 255.0
         samples = model.sample(self.SAMPLES, seed=0)
@@ -63,10 +64,6 @@ class GANHyperModel(FIDScoredSpace):
                 "base_filters": hp.Choice("base_filters", [16, 32, 64]), "loss": hp.Choice("loss", ["bce", "wgan-gp"])}
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import keras
-
-        import zoo
-
         model = zoo.create(self.MODEL, image_shape=self.shape, **self.options(hp))
         learning_rate = hp.Float("learning_rate", 5e-5, 1e-3, sampling="log", default=2e-4)
         model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
@@ -106,10 +103,6 @@ class AAEHyperModel(FIDScoredSpace):
     MODEL = "aae"
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import keras
-
-        import zoo
-
         model = zoo.create("aae", image_shape=self.shape, latent_dim=hp.Choice("latent_dim", [2, 4, 8, 16]),
                            base_filters=hp.Choice("base_filters", [8, 16, 32]),
                            hidden_units=hp.Choice("hidden_units", [64, 128, 256]))

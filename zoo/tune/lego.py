@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras_tuner
 
+import zoo
 from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
 
 
@@ -19,8 +20,6 @@ class LegoHyperModel(ImageClassifierSpace):
     WIDTHS = (16, 32, 64, 128)
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import zoo
-
         count = hp.Int("blocks", 2, self.MAX_BLOCKS)
         blocks = []
         for i in range(self.MAX_BLOCKS):

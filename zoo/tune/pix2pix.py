@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import keras_tuner
 import numpy as np
 
+import zoo
 from zoo.tune.common import image_shape, pair
 
 
@@ -29,10 +31,6 @@ class Pix2PixHyperModel(keras_tuner.HyperModel):
         return cls(image_shape(sources, "pix2pix"), image_shape(targets, "pix2pix")[-1])
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import keras
-
-        import zoo
-
         model = zoo.create("pix2pix", image_shape=self.source_shape, output_channels=self.target_channels,
                            base_filters=hp.Choice("base_filters", [16, 32, 64]),
                            l1_weight=hp.Choice("l1_weight", [10.0, 50.0, 100.0], default=100.0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keras_tuner
 
+import zoo
 from zoo.tune.common import ImageClassifierSpace, compile_with_searched_optimizer
 
 
@@ -19,8 +20,6 @@ class ResNetHyperModel(ImageClassifierSpace):
     WIDTHS = (8, 16, 32, 64)
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import zoo
-
         small = min(self.input_shape[:2]) < 64  # a 7x7/2 stem and max pool would leave nothing of small images
         model = zoo.create(
             "resnet18", num_classes=self.num_classes, input_shape=self.input_shape,

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from zoo import plots
+
 
 @dataclasses.dataclass
 class TuneResult:
@@ -39,8 +41,6 @@ class TuneResult:
 
     def plot(self, path: str | Path) -> Path:
         """A PNG: the objective of every trial in the order they ran, and the best so far."""
-        from zoo import plots
-
         ran = sorted((t for t in self.trials if t["score"] is not None), key=lambda t: int(t["trial_id"]))
         scores = [t["score"] for t in ran]
         pick = max if self.direction == "max" else min
@@ -57,7 +57,7 @@ class TuneResult:
         """Write ``directory/model.keras``, the weights as a zoo weights file, and ``manifest.json``
         whose entry makes the searched architecture loadable: ``ZOO_MANIFEST=directory/manifest.json``,
         then ``zoo.load(f"{name}.{tag}")``. Returns the manifest's path."""
-        from zoo.hub.layer_weights import save_model_weights
+        from zoo.hub.layer_weights import save_model_weights  # h5py only when exporting: keeps `import zoo` light
 
         model = self.best_model
         directory = Path(directory)

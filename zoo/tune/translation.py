@@ -6,6 +6,8 @@ from typing import Any
 
 import keras_tuner
 
+import zoo
+from zoo.tasks.translation import vocabularies
 from zoo.tune.common import compile_with_searched_optimizer, pair
 
 
@@ -24,8 +26,6 @@ class TranslationSpace(keras_tuner.HyperModel):
 
     @classmethod
     def for_data(cls, data):
-        from zoo.tasks.translation import vocabularies
-
         sources, targets = pair(data, cls.MODEL, "(sources, targets) lists of strings")
         if not all(isinstance(text, str) for text in [*sources, *targets]):
             raise ValueError(f"the {cls.MODEL} space trains on (sources, targets) lists of strings; got other items.")
@@ -37,8 +37,6 @@ class TranslationSpace(keras_tuner.HyperModel):
         raise NotImplementedError
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import zoo
-
         model = zoo.create(self.MODEL, **self.text_config, **self.network(hp))
         return compile_with_searched_optimizer(model, hp)
 

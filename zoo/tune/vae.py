@@ -6,6 +6,7 @@ from typing import Any
 
 import keras_tuner
 
+import zoo
 from zoo.tune.common import compile_with_searched_optimizer, image_shape
 
 
@@ -22,8 +23,6 @@ class VAEHyperModel(keras_tuner.HyperModel):
         return cls(image_shape(data[0] if isinstance(data, (tuple, list)) else data, "vae"))
 
     def build(self, hp: keras_tuner.HyperParameters):
-        import zoo
-
         model = zoo.create("vae", image_shape=self.shape, latent_dim=hp.Choice("latent_dim", [2, 4, 8, 16]),
                            base_filters=hp.Choice("base_filters", [8, 16, 32]),
                            hidden_units=hp.Choice("hidden_units", [64, 128, 256]),

@@ -18,10 +18,11 @@ from zoo.hub.convert.file_checks import format_error
 from zoo.hub.convert.h5_checks import dataset_array, group, name_list, open_h5
 
 if TYPE_CHECKING:
+    from zoo.manifest import WeightsEntry
     from zoo.registry import ModelSpec
 
 
-def convert(path: Path, spec: "ModelSpec", entry: dict[str, Any]) -> dict[str, list[np.ndarray]]:
+def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
     path = Path(path)
     with open_h5(path, "Keras HDF5 weights") as handle:
         root = group(path, handle, "model_weights", "group") if "model_weights" in handle else handle

@@ -19,16 +19,17 @@ from zoo.hub.convert.h5_checks import check_all_objects, group, open_h5
 from zoo.hub.errors import WeightsMismatchError
 
 if TYPE_CHECKING:
+    from zoo.manifest import WeightsEntry
     from zoo.registry import ModelSpec
 
 
-def convert(path: Path, spec: "ModelSpec", entry: dict[str, Any]) -> dict[str, list[np.ndarray]]:
+def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
     path = Path(path)
     with open_h5(path, "Keras weights") as handle:
         if "layers" in handle:
             group(path, handle, "layers", "group")
         check_all_objects(path, handle)
-    config = dict(spec.config, **entry.get("config", {}))
+    config = dict(spec.config, **(entry.config if entry else {}))
     network = spec.resolve_builder()(**config)
     try:
         network.load_weights(str(path))

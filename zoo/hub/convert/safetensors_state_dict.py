@@ -23,6 +23,7 @@ from zoo.hub.convert.torch_state_dict import layer_weights_from_state_dict
 from zoo.hub.errors import WeightsMismatchError
 
 if TYPE_CHECKING:
+    from zoo.manifest import WeightsEntry
     from zoo.registry import ModelSpec
 
 DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
@@ -120,5 +121,5 @@ def read_tensors(path: str | Path) -> dict[str, np.ndarray]:
         raise parse_failure(path, error, "the file") from None
 
 
-def convert(path: Path, spec: "ModelSpec", entry: dict[str, Any]) -> dict[str, list[np.ndarray]]:
-    return layer_weights_from_state_dict(read_tensors(path), spec.family, entry.get("ignore", ()))
+def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
+    return layer_weights_from_state_dict(read_tensors(path), spec.family, entry.ignore if entry else ())

@@ -37,6 +37,7 @@ from zoo.hub.convert.file_checks import (MAX_COUNT, a_type, PARSE_ERRORS, check_
 from zoo.hub.errors import WeightsMismatchError
 
 if TYPE_CHECKING:
+    from zoo.manifest import WeightsEntry
     from zoo.registry import ModelSpec
 
 STORAGE_DTYPES = {
@@ -280,17 +281,15 @@ def _check_record(path: Path, name: str, record: Any, arrays: dict[str, np.ndarr
 
 
 def _unwrap(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``{name: array}`` from the unpickled state (a checkpoint's ``state_dict`` entry if it has one)."""
+    """``{name: array}`` from the unpickled state (a checkpoint's ``state_dict`` entry if it has one).
+
+    Each record becomes its tensor here; ``tensor_dict`` then checks the names and the arrays.
+    """
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
         raise format_error(path, f"holds {a_type(state)}, not a state dict of tensors")
-    tensors = {}
-    for name, record in state.items():
-        if not isinstance(name, str):
-            raise format_error(path, f"has {a_type(name)} where a tensor name (a string) belongs")
-        tensors[name] = _check_record(path, name, record, arrays)
-    return tensor_dict(path, tensors)
+    return tensor_dict(path, {name: _check_record(path, name, record, arrays) for name, record in state.items()})
 
 
 def _member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -388,7 +387,7 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
         raise parse_failure(path, error, "the zip archive" if is_zip else "the file") from None
 
 
-def convert(path: Path, spec: "ModelSpec", entry: dict[str, Any]) -> dict[str, list[np.ndarray]]:
+def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
     from zoo.hub.convert.torch_state_dict import layer_weights_from_state_dict
 
-    return layer_weights_from_state_dict(read_state_dict(path), spec.family, entry.get("ignore", ()))
+    return layer_weights_from_state_dict(read_state_dict(path), spec.family, entry.ignore if entry else ())

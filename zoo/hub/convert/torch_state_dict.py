@@ -3,65 +3,22 @@
 Layouts: conv kernels OIHW -> HWIO, linear (out, in) -> (in, out), BatchNorm
 (weight, bias, running_mean, running_var) -> (gamma, beta, moving_mean,
 moving_variance). A linear layer fed by a flatten also has its input axis
-permuted, since PyTorch flattens (C, H, W) and Keras (H, W, C).
+permuted, since PyTorch flattens (C, H, W) and Keras (H, W, C). Which module
+becomes which layer, and which layers follow a flatten, each family declares in
+its module (``zoo/families/<family>.py``: ``torch_layer``, ``torch_flattened``).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import math
-import re
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
+from zoo import catalog
 from zoo.hub.convert.file_checks import NUMERIC_KINDS, a_type
 from zoo.hub.errors import WeightsFormatError, WeightsMismatchError
-
-
-def _resnet_layer(module: str) -> str:
-    fixed = {"conv1": "conv1_conv", "bn1": "conv1_bn", "fc": "predictions"}
-    if module in fixed:
-        return fixed[module]
-    match = re.fullmatch(r"layer(\d)\.(\d+)\.(conv(\d)|bn(\d)|downsample\.([01]))", module)
-    if not match:
-        raise KeyError(module)
-    stage, block = int(match.group(1)) + 1, int(match.group(2)) + 1
-    prefix = f"conv{stage}_block{block}"
-    if match.group(4):
-        return f"{prefix}_{match.group(4)}_conv"
-    if match.group(5):
-        return f"{prefix}_{match.group(5)}_bn"
-    return f"{prefix}_0_{'conv' if match.group(6) == '0' else 'bn'}"
-
-
-_ALEXNET_LAYERS = {
-    "features.0": "conv1",
-    "features.3": "conv2",
-    "features.6": "conv3",
-    "features.8": "conv4",
-    "features.10": "conv5",
-    "classifier.1": "fc6",
-    "classifier.4": "fc7",
-    "classifier.6": "predictions",
-}
-
-
-def _alexnet_layer(module: str) -> str:
-    return _ALEXNET_LAYERS[module]
-
-
-def _googlenet_layer(module: str) -> str:
-    # zoo's GoogLeNet names its layers after torchvision's modules, "." -> "_".
-    return "predictions" if module == "fc" else module.replace(".", "_")
-
-
-# family -> (module name -> layer name, {layer fed by a flatten: (C, H, W)})
-FAMILIES: dict[str, tuple[Callable[[str], str], dict[str, tuple[int, int, int]]]] = {
-    "resnet": (_resnet_layer, {}),
-    "alexnet": (_alexnet_layer, {"fc6": (256, 6, 6)}),
-    "googlenet": (_googlenet_layer, {"aux1_fc1": (128, 4, 4), "aux2_fc1": (128, 4, 4)}),
-}
 
 BATCHNORM_ORDER = ("weight", "bias", "running_mean", "running_var")
 
@@ -109,9 +66,10 @@ def layer_weights_from_state_dict(
     ``ignore`` holds shell patterns of parameter names to leave out (the manifest's
     ``ignore`` field, e.g. GoogLeNet's untrained auxiliary heads).
     """
-    if family not in FAMILIES:
+    declared = catalog.FAMILIES.get(family)
+    if declared is None or declared.torch_layer is None:
         raise WeightsMismatchError(f"no PyTorch name mapping for the {family!r} family")
-    layer_name, flattened = FAMILIES[family]
+    layer_name, flattened = declared.torch_layer, declared.torch_flattened
     modules: dict[str, dict[str, np.ndarray]] = {}
     for name, value in state.items():
         if name.endswith("num_batches_tracked") or any(fnmatch.fnmatchcase(name, p) for p in ignore):

@@ -14,10 +14,11 @@ import numpy as np
 from zoo.hub.layer_weights import read_layer_weights
 
 if TYPE_CHECKING:
+    from zoo.manifest import WeightsEntry
     from zoo.registry import ModelSpec
 
 
-def convert(path: Path, spec: "ModelSpec", entry: dict[str, Any]) -> dict[str, list[np.ndarray]]:
+def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
     return {
         layer: [np.asarray(array, dtype=np.float32) for array in arrays]
         for layer, arrays in read_layer_weights(path).items()

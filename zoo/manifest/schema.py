@@ -1,29 +1,13 @@
-"""``weights_manifest.json``: every weights tag of every model, as data.
+"""The manifest's schema: what a document and a weights entry must look like.
 
-Stdlib only. The shipped manifest lives inside the package
-(``zoo/weights_manifest.json``, a link to the repository-root copy in a
-checkout). Extra manifests named by ``ZOO_MANIFEST`` (paths separated by
-``os.pathsep``) are merged over it in order, then entries added at run time
-with ``register_weights``. Relative ``bundled`` paths are resolved against the
-manifest that declares them.
-
-Every document is checked whole when it is read (once per ``ZOO_MANIFEST`` value: reading is
-cached), so a malformed manifest fails with a ``ManifestError`` naming the file, the
+A malformed manifest fails with a ``ManifestError`` naming the file, the
 ``models.<model>.tags.<tag>`` path and the field, not later with an ``AttributeError``.
+Stdlib only.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import json
-import os
-from importlib import resources
-from pathlib import Path
 from typing import Any
-
-MANIFEST_FILE = "weights_manifest.json"
-ENV_EXTRA_MANIFESTS = "ZOO_MANIFEST"
 
 SOURCE_KINDS = {
     "url": ({"url"}, set()),
@@ -36,8 +20,6 @@ FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "t
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
 PREPROCESSINGS = ("raw", "unit", "tf", "torch", "caffe")  # zoo/preprocessing.py (which imports Keras)
 SCHEMA = '{"models": {"<model>": {"default": "<tag>", "tags": {"<tag>": {<entry>}}}}}'
-
-_registered: dict[str, dict[str, Any]] = {}
 
 
 class ManifestError(ValueError):
@@ -171,85 +153,3 @@ def validate_document(document: Any, origin: str) -> None:
         default = record.get("default")
         if default is not None and not isinstance(default, str):
             raise ManifestError(f"{path}.default must be a tag name (a string); got {default!r}")
-
-
-def _resolve_bundled(document: dict[str, Any], base: Path) -> None:
-    for record in document.get("models", {}).values():
-        for entry in record.get("tags", {}).values():
-            bundled = entry.get("source", {}).get("bundled")
-            if bundled and not Path(bundled).is_absolute():
-                entry["source"]["bundled"] = str((base / bundled).resolve())
-
-
-def _merge(into: dict[str, Any], document: dict[str, Any], origin: str) -> None:
-    """Merge a validated document; its defaults must name tags known so far (its own or earlier ones)."""
-    for model, record in document["models"].items():
-        target = into.setdefault(model, {"default": None, "tags": {}})
-        target["tags"].update(record.get("tags", {}))
-        default = record.get("default")
-        if default:
-            if default not in target["tags"]:
-                raise ManifestError(f"{origin}: models.{model}.default names tag {default!r}, which {model} does not "
-                                    f"have; its tags: {', '.join(target['tags']) or 'none'}")
-            target["default"] = default
-
-
-def _read(file: Path) -> Any:
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ManifestError(f"{ENV_EXTRA_MANIFESTS} file {file} cannot be read as JSON: {error}") from None
-
-
-@functools.lru_cache(maxsize=8)
-def _load(extra_paths: str) -> dict[str, Any]:
-    package_dir = resources.files("zoo")
-    shipped = json.loads(package_dir.joinpath(MANIFEST_FILE).read_text(encoding="utf-8"))
-    validate_document(shipped, MANIFEST_FILE)
-    _resolve_bundled(shipped, Path(str(package_dir)))
-    models: dict[str, Any] = {}
-    _merge(models, shipped, MANIFEST_FILE)
-    for path in filter(None, extra_paths.split(os.pathsep)):
-        file = Path(path).expanduser()
-        origin = f"{ENV_EXTRA_MANIFESTS} file {file}"
-        document = _read(file)
-        validate_document(document, origin)
-        _resolve_bundled(document, file.resolve().parent)
-        _merge(models, document, origin)
-    return {"models": models}
-
-
-def load_manifest() -> dict[str, Any]:
-    """The merged manifest: ``{"models": {name: {"default": tag, "tags": {tag: entry}}}}``."""
-    merged = copy.deepcopy(_load(os.environ.get(ENV_EXTRA_MANIFESTS, "")))
-    _merge(merged["models"], {"models": copy.deepcopy(_registered)}, "register_weights")  # validated when registered
-    for model, record in merged["models"].items():
-        if record["default"] is None and record["tags"]:
-            record["default"] = next(iter(record["tags"]))
-    return merged
-
-
-def register_weights(model: str, tag: str, entry: dict[str, Any], *, default: bool = False) -> None:
-    """Add (or replace) one weights entry at run time, same schema as the manifest."""
-    if not isinstance(default, bool):
-        raise ManifestError(f"register_weights: default must be True or False; got {default!r}")
-    validate_entry(model, tag, entry, where=f"register_weights({model!r}, {tag!r}, entry)")
-    entry = copy.deepcopy(entry)
-    _resolve_bundled({"models": {model: {"tags": {tag: entry}}}}, Path.cwd())
-    record = _registered.setdefault(model, {"tags": {}})
-    record["tags"][tag] = entry
-    if default:
-        record["default"] = tag
-
-
-def tags_for(model: str) -> dict[str, dict[str, Any]]:
-    """``{tag: entry}`` for one model; empty when it has no weights."""
-    return dict(load_manifest()["models"].get(model, {}).get("tags", {}))
-
-
-def default_tag(model: str) -> str | None:
-    return load_manifest()["models"].get(model, {}).get("default")
-
-
-def entry(model: str, tag: str) -> dict[str, Any]:
-    return tags_for(model)[tag]

@@ -1,0 +1,94 @@
+"""``zoo.load``: one parse of what the caller named, one table of build paths.
+
+``reference.parse`` decides what the argument is (a registry name and tag, a ``.keras``
+file, a preset folder, an ``hf://`` preset, a checkpoint file); ``BUILD_PATHS`` names the
+function that builds each kind. This package is the only place that chooses one: the hub
+below it only fetches and verifies files, the task classes only describe themselves.
+
+Build paths are ``"module:function"`` strings imported on use, like the registry's
+builders: parsing a reference needs no TensorFlow, so a bad name fails at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from typing import Any, Callable, Iterator
+
+from zoo.loader.reference import Reference, parse
+
+__all__ = ["BUILD_PATHS", "Reference", "download", "load", "mirror", "parse"]
+
+BUILD_PATHS = {
+    "saved_model": "zoo.loader.saved_model:load_saved",  # model.save("m.keras")
+    "preset_folder": "zoo.loader.from_preset:load_folder",  # model.save_preset(dir)
+    "hub_preset": "zoo.loader.from_preset:load_hub",  # hf://owner/name[@revision]
+    "zoo_preset": "zoo.loader.from_preset:load_entry",  # a manifest entry naming a preset
+    "marian": "zoo.loader.from_marian:load_entry",  # a MarianMT checkpoint: its files give the build config
+    "registry": "zoo.loader.from_registry:build",  # a registry builder, then layer weights (or random, or a file)
+}
+
+
+def build_path(reference: Reference) -> Callable[[Reference, dict[str, Any]], Any]:
+    module_name, _, function_name = BUILD_PATHS[reference.build].partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+@contextlib.contextmanager
+def _placement(strategy: Any, mixed_precision: str | None) -> Iterator[None]:
+    """Variables under ``strategy``'s scope, layers with the mixed dtype policy (restored afterwards)."""
+    if strategy is None and mixed_precision is None:
+        yield
+        return
+    import keras  # TensorFlow only once something is built: keeps parsing TF-free
+
+    from zoo import distribute
+
+    chosen = distribute.strategy(strategy)
+    policy = distribute.mixed_precision_policy(mixed_precision, chosen)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)  # layers take the policy when they are built
+    try:
+        with chosen.scope():
+            yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def load(name: str, *, weights: str | None = "default", num_classes: int | None = None,
+         input_shape: tuple[int, int, int] | None = None, strategy: Any = None, mixed_precision: str | None = None,
+         **config: Any):
+    """See ``zoo.load`` (which checks the arguments first)."""
+    reference = parse(name, weights)
+    overrides = dict(config, num_classes=num_classes, input_shape=input_shape)
+    build = build_path(reference)
+    with _placement(strategy, mixed_precision):
+        return build(reference, overrides)
+
+
+def download(entry) -> None:
+    """Fetch, verify and cache a weights entry, and prove it loads: the tag is built once
+    (so files with no published hash are pinned only if they work)."""
+    if entry.format == "tf_saved_model":  # not loadable into zoo's layers: unpacking it is the proof
+        from zoo.hub import tfhub
+
+        tfhub.saved_model_dir(entry.model, entry.tag)
+        return
+    reference = parse(f"{entry.model}.{entry.tag}")
+    if reference.build == "registry":  # converting proves it; no model needs building
+        from zoo import hub
+
+        hub.pretrained_layer_weights(reference.spec, entry)
+        return
+    build_path(reference)(reference, {})
+
+
+def mirror(entry, directory) -> list:
+    """Copy every verified file of a weights entry into a ZOO_MIRROR layout under ``directory``
+    (downloaded and proven to load first, so a mirror never spreads a broken first download)."""
+    from pathlib import Path
+
+    from zoo import hub
+
+    download(entry)
+    return hub.mirror_files(entry, Path(directory))
