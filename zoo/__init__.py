@@ -92,16 +92,15 @@ def load(
     >>> model.predict_top_k(__import__("numpy").zeros((1, 64, 64, 3)), k=3).ids.shape
     (1, 3)
     """
-    from zoo.registry import check_load_arguments
+    from zoo import loader, registry  # stdlib-only modules: TensorFlow comes with the first build
 
-    # Checked before zoo.loader imports TensorFlow: a bad argument fails at once.
-    name, weights, num_classes, input_shape = check_load_arguments(name, weights, num_classes, input_shape)
-    from zoo.loader import load as _load
-
-    return _load(
-        name, weights=weights, num_classes=num_classes, input_shape=input_shape, strategy=strategy,
-        mixed_precision=mixed_precision, **config,
-    )
+    # Checked and parsed before TensorFlow is imported: a bad argument or name fails at once.
+    name, weights, num_classes, input_shape = registry.check_load_arguments(name, weights, num_classes, input_shape)
+    reference = loader.parse(name, weights)
+    if reference.spec is not None:
+        registry.check_task_arguments(reference.spec, name, num_classes, input_shape)
+    return loader.build(reference, num_classes=num_classes, input_shape=input_shape, strategy=strategy,
+                        mixed_precision=mixed_precision, **config)
 
 
 def create(

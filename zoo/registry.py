@@ -64,10 +64,11 @@ def check_name(name: Any, what: str = "model name", *, expected: str = MODEL_NAM
 
 
 def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape: Any):
-    """The arguments every builder shares, checked once, before TensorFlow is imported.
+    """The arguments every builder shares, checked for type and range before anything is resolved.
 
     Returns them normalised: paths as strings, NumPy integers as ``int``, ``input_shape`` as a
-    tuple. Whether a shape suits an architecture (rank, smallest size) is the builder's check.
+    tuple. Whether a shape suits an architecture (rank, smallest size) is the builder's check;
+    whether an argument suits the model's task is ``check_task_arguments``', once the name is parsed.
     """
     name = check_name(os.fspath(name) if isinstance(name, os.PathLike) else name, "zoo.load: name",
                       expected=LOADABLE)
@@ -82,7 +83,6 @@ def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape:
     if num_classes is not None:
         num_classes = whole_number(num_classes, "num_classes", where=f"zoo.load({name!r})",
                                    wanted="a positive integer (or None for the weights' own)")
-    _check_task_arguments(name, weights, num_classes, input_shape)
     if input_shape is not None:
         input_shape = _check_input_shape(name, input_shape)
     return name, weights, num_classes, input_shape
@@ -103,21 +103,15 @@ def _check_input_shape(name: str, input_shape: Any) -> tuple[int | None, ...]:
     return tuple(None if size is None else int(size) for size in shape)
 
 
-def _check_task_arguments(name: str, weights: str | None, num_classes: int | None, input_shape: Any) -> None:
-    """A registry name and its tag must exist; arguments its architecture would ignore or misread are refused."""
-    if name.endswith(".keras") or name.startswith("hf://") or os.sep in name or os.path.isdir(name):
-        return  # a saved model or a preset: what it is decides, when zoo.load reads it
-    spec, _ = resolve_tag(name)
-    if weights not in (None, "default") and not weights.endswith(".h5") and os.sep not in weights \
-            and not os.path.isfile(weights):
-        resolve_tag(spec.name, weights)  # a bare tag: zoo.load("resnet50", weights="tv_in1k")
+def check_task_arguments(spec: ModelSpec, given: str, num_classes: int | None, input_shape: Any) -> None:
+    """Arguments the model's architecture would ignore or misread are refused (``given``: the caller's name)."""
     if input_shape is not None and spec.task != "image_classification":
         instead = (f"give image_shape instead (default {tuple(spec.config['image_shape'])})"
                    if "image_shape" in spec.config else "it reads text of any length")
-        raise ValueError(f"zoo.load({name!r}): input_shape is for image classifiers, not {spec.name} "
+        raise ValueError(f"zoo.load({given!r}): input_shape is for image classifiers, not {spec.name} "
                          f"({spec.task.replace('_', ' ')}): {instead}.")
     if num_classes is not None and spec.task == "translation":
-        raise ValueError(f"zoo.load({name!r}): num_classes is for classifiers and class-conditional models; "
+        raise ValueError(f"zoo.load({given!r}): num_classes is for classifiers and class-conditional models; "
                          f"{spec.name} is a translation model (its vocabularies come from adapt or its weights).")
 
 
@@ -141,8 +135,11 @@ def resolve_tag(name: str, tag: str | None = None) -> tuple[ModelSpec, str | Non
 
     Returns ``None`` as the tag when the model has no weights in the manifest.
     """
-    spec = get_spec(name)
-    _, name_tag = split_name(name)
+    model, name_tag = split_name(check_name(name))
+    try:
+        spec = _SPECS[model]
+    except KeyError:
+        raise _unknown(name) from None
     if tag is not None and not isinstance(tag, str):
         raise TypeError(f"a weights tag must be a string such as 'tv_in1k'; got {tag!r} ({type(tag).__name__}).")
     tag = tag or name_tag

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from zoo.loader.reference import Reference, parse
 
-__all__ = ["BUILD_PATHS", "Reference", "download", "load", "mirror", "parse"]
+__all__ = ["BUILD_PATHS", "Reference", "build", "download", "mirror", "parse"]
 
 BUILD_PATHS = {
     "saved_model": "zoo.loader.saved_model:load_saved",  # model.save("m.keras")
@@ -55,15 +55,13 @@ def _placement(strategy: Any, mixed_precision: str | None) -> Iterator[None]:
         keras.config.set_dtype_policy(previous)
 
 
-def load(name: str, *, weights: str | None = "default", num_classes: int | None = None,
-         input_shape: tuple[int, int, int] | None = None, strategy: Any = None, mixed_precision: str | None = None,
-         **config: Any):
-    """See ``zoo.load`` (which checks the arguments first)."""
-    reference = parse(name, weights)
+def build(reference: Reference, *, num_classes: int | None = None, input_shape: tuple[int, int, int] | None = None,
+          strategy: Any = None, mixed_precision: str | None = None, **config: Any):
+    """Build what ``reference`` names, by its build path (``zoo.load`` parses and checks first)."""
     overrides = dict(config, num_classes=num_classes, input_shape=input_shape)
-    build = build_path(reference)
+    build_function = build_path(reference)
     with _placement(strategy, mixed_precision):
-        return build(reference, overrides)
+        return build_function(reference, overrides)
 
 
 def download(entry) -> None:
