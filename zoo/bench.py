@@ -23,9 +23,13 @@ from typing import Any, Callable
 import keras
 import numpy as np
 import tensorflow as tf
+# TensorFlow's FLOP counter: private modules, but TensorFlow loads them on import anyway.
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+from tensorflow.python.profiler import model_analyzer, option_builder
 
 import zoo
-from zoo import registry
+from zoo import distribute, registry
+from zoo.checks import whole_number
 from zoo.tasks.benchmark import Workload
 
 # Training costs about three forward passes (forward, and backward for inputs and weights):
@@ -114,9 +118,6 @@ def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 4) -> f
 def forward_flops(function: Callable, *input_specs: tf.TensorSpec) -> float:
     """Floating-point operations of one call (multiply-adds count 2), from TensorFlow's profiler on
     the frozen graph."""
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-    from tensorflow.python.profiler import model_analyzer, option_builder
-
     concrete = tf.function(function).get_concrete_function(*input_specs)
     graph = convert_variables_to_constants_v2(concrete).graph
     options = (option_builder.ProfileOptionBuilder(option_builder.ProfileOptionBuilder.float_operation())
@@ -137,8 +138,6 @@ def peak_memory_mb() -> float:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on: cores, CPU model and the flags that matter for matmuls, versions."""
-    from zoo.distribute import cpu_flags
-
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -146,7 +145,8 @@ def machine() -> dict[str, Any]:
     except OSError:  # not Linux: the platform string is all we have
         pass
     wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile", "fma")
-    return {"cores": os.cpu_count(), "cpu": cpu, "cpu_flags": [flag for flag in cpu_flags() if flag in wanted],
+    flags = [flag for flag in distribute.cpu_flags() if flag in wanted]
+    return {"cores": os.cpu_count(), "cpu": cpu, "cpu_flags": flags,
             "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
@@ -164,8 +164,7 @@ def check_arguments(name: str, **counts: Any) -> None:
     for argument, value in counts.items():
         if value is None and argument == "image_size":
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"bench: {argument} must be a positive integer; got {value!r}.")
+        whole_number(value, argument, where="bench", wanted="a positive integer", wrong_type=ValueError)
 
 
 def build(name: str, *, image_size: int | None = None, precision: str = "fp32", strategy: Any = None,
@@ -192,8 +191,6 @@ def run(name: str, *, batch_size: int = 32, image_size: int | None = None, mode:
         raise ValueError(f"precision must be fp32, bf16 or fp16; got {precision!r}.")
     if not isinstance(jit, bool) or isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"jit must be True or False and seed an integer; got jit={jit!r}, seed={seed!r}.")
-    from zoo import distribute
-
     chosen = distribute.strategy(strategy) if strategy is not None else tf.distribute.get_strategy()
     model = build(name, image_size=image_size, precision=precision, strategy=chosen, **config)
     rng = np.random.default_rng(seed)

@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from zoo import manifest
+
 # Licence ids the Hub knows, by the SPDX id a licence text starts with (lower case); anything else is "other".
 HUB_LICENSES = ("apache-2.0", "mit", "bsd-3-clause", "bsd-2-clause", "bsd", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
                 "cc-by-nc-4.0", "cc0-1.0", "gpl-3.0", "lgpl-3.0", "openrail", "unlicense")
@@ -23,8 +25,6 @@ UNKNOWN_LICENSE = ("unspecified: trained from random initialisation with zoo; pa
 def provenance(model, *, metrics: dict[str, float] | None = None, metrics_command: str | None = None,
                license: str | None = None) -> dict[str, Any]:
     """The manifest-entry fields of a preset zoo can vouch for: license, base_weights, training, metrics."""
-    from zoo import manifest
-
     spec = model.spec
     previous = getattr(model, "preset_entry", None)  # a loaded preset keeps its history
     base_entry = None

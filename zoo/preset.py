@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zoo import registry
+from zoo import model_card, registry
 from zoo.errors import PresetError
 from zoo.hub import integrity
 from zoo.hub.errors import WeightsIntegrityError
@@ -81,9 +81,8 @@ def save_preset(model, directory: str | Path, *, tag: str | None = None, metrics
     a failure leaves whatever was there before. An existing non-empty folder is only
     replaced with ``overwrite=True``.
     """
+    # lazy: keras imports TensorFlow, and `zoo list` imports this module (zoo.cli -> zoo.push -> zoo.preset)
     import keras
-
-    from zoo import model_card
 
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) and not overwrite:
@@ -126,7 +125,7 @@ def save_preset(model, directory: str | Path, *, tag: str | None = None, metrics
 
 
 def _versions(keras) -> dict[str, str]:
-    import tensorflow as tf
+    import tensorflow as tf  # lazy: as keras in save_preset
 
     return {"zoo": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 

@@ -21,6 +21,7 @@ log = logging.getLogger("zoo")
 
 
 def _endpoint() -> str:
+    # lazy: huggingface_hub's client only when pushing; keeps `import zoo` and the CLI light
     from huggingface_hub import constants
 
     return os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
@@ -33,7 +34,8 @@ def push_preset(directory: str | Path, repo_id: str, *, private: bool = False, t
     The folder is checked first (manifest schema, every file against its sha256), so a
     damaged preset is never published.
     """
-    from huggingface_hub import HfApi  # only when pushing: keeps `import zoo` light
+    # lazy: huggingface_hub only when pushing (see _endpoint)
+    from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
     directory = Path(directory)

@@ -106,6 +106,7 @@ class TextCodec:
     # --- TensorFlow side -----------------------------------------------------------------------
 
     def _lookup(self):
+        # lazy: the Python side (ids, decode) needs no TensorFlow; only the tf.data side imports it
         import tensorflow as tf
 
         if self._table is None:
@@ -117,7 +118,7 @@ class TextCodec:
 
     def encode(self, texts, *, start: bool = False, end: bool = False, length: int | None = None):
         """A batch of strings -> int32 ids ``(batch, tokens)``, padded with 0 (to ``length`` if given)."""
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: see _lookup
 
         texts = tf.convert_to_tensor(texts, tf.string)
         if self.lowercase:

@@ -24,6 +24,7 @@ class SentencePieceCodec(TextCodec):
 
     def __init__(self, vocabulary: Sequence[str], model: str):
         try:
+            # lazy: sentencepiece only once a SentencePiece codec is made (converted MarianMT checkpoints)
             import sentencepiece
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise ImportError("SentencePiece models need the sentencepiece package: pip install sentencepiece") from error
@@ -48,7 +49,7 @@ class SentencePieceCodec(TextCodec):
 
     def encode(self, texts, *, start: bool = False, end: bool = False, length: int | None = None):
         """Strings -> int32 ids (batch, tokens), padded with 0; runs in Python (wrapped for tf.data)."""
-        import tensorflow as tf
+        import tensorflow as tf  # lazy: as in zoo.text, the Python side needs no TensorFlow
 
         def python_ids(batch) -> np.ndarray:
             rows = [([START_ID] if start else []) + self.ids(t.decode() if isinstance(t, bytes) else t)

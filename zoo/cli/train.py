@@ -9,7 +9,9 @@ import sys
 from typing import Any, Sequence
 
 import zoo
+from zoo import registry
 from zoo.cli.common import path_text, positive_float, quiet_tensorflow, whole_number
+from zoo.tune import searchable_family
 
 
 def check_image_data(value: str | None, flag: str) -> None:
@@ -23,6 +25,7 @@ def check_image_data(value: str | None, flag: str) -> None:
         raise FileNotFoundError(f"{flag} {value}: no such folder; give {accepted}.")
     quiet_tensorflow()
     try:
+        # lazy: tensorflow_datasets imports TensorFlow (seconds); only a TFDS name needs it
         import tensorflow_datasets as tfds
     except ImportError:
         raise FileNotFoundError(f"{flag} {value}: no such folder (and tensorflow_datasets, for TFDS names, "
@@ -76,13 +79,12 @@ def assignments(pairs: Sequence[str], flag: str, example: str) -> dict[str, Any]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from zoo import registry
-
     registry.get_spec(args.name)  # an unknown name fails here, before TensorFlow is imported
     config = assignments(args.set, "--set", "size=tiny")
     if config is None:
         return 2
     quiet_tensorflow()
+    # lazy: zoo.bench imports TensorFlow; keeps it out of `zoo list` / `zoo info`
     from zoo import bench
 
     report = bench.run(args.name, batch_size=args.batch_size, image_size=args.image_size,
@@ -117,6 +119,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _npz(path: str):
     """``--data`` of ``zoo tune``, opened; a missing or unreadable file is a user error."""
+    # lazy: NumPy only for `zoo tune`; `zoo list` / `zoo info` stay light
     import numpy as np
 
     if not os.path.isfile(path):
@@ -132,8 +135,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
     fixed = assignments(args.fixed, "--fixed", "width=0.25")
     if fixed is None:
         return 2
-    from zoo.tune import searchable_family
-
     searchable_family(args.family)  # an unknown family fails before the data is read or TensorFlow imported
     with _npz(args.data) as arrays:
         if "x_train" not in arrays.files:

@@ -9,13 +9,14 @@ import sys
 from typing import Any, Sequence
 
 import zoo
+# zoo.loader parses references with the stdlib only: TensorFlow comes with the first build or conversion.
+from zoo import loader, manifest, registry
 from zoo.cli.common import path_text, quiet_tensorflow
+from zoo.hub import audit, cache
 
 
 def _weights_targets(names: Sequence[str], every_tag: bool) -> list[Any]:
     """The weights entry of each NAME.TAG, or of each bare NAME (its default tag, or all its tags)."""
-    from zoo import manifest, registry
-
     targets = []
     for name in names:
         spec, tag = registry.resolve_tag(name)
@@ -28,8 +29,6 @@ def _weights_targets(names: Sequence[str], every_tag: bool) -> list[Any]:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from zoo import loader  # TensorFlow only for this command: keeps `zoo list` TF-free
-
     failures = 0
     targets = _weights_targets(args.names, args.all_tags)
     quiet_tensorflow()  # converting weights builds the model
@@ -44,8 +43,6 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_mirror(args: argparse.Namespace) -> int:
-    from zoo import loader  # TensorFlow only for this command (see cmd_download)
-
     names = args.names or zoo.list_models(pretrained=True)
     failures = 0
     for entry in _weights_targets(names, every_tag=True):
@@ -61,8 +58,6 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    from zoo.hub import cache
-
     if args.model is not None:
         if args.action != "clear":
             raise ValueError(f"`zoo cache {args.action}` takes no model name (got {args.model!r}); "
@@ -86,8 +81,6 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _verify_cache(as_json: bool) -> int:
-    from zoo.hub import audit, cache
-
     rows = audit.verify_cache()
     if as_json:
         print(json.dumps(rows, indent=2))

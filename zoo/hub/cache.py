@@ -23,6 +23,8 @@ from typing import Any, Iterator
 
 from filelock import FileLock, Timeout
 
+from zoo.errors import WeightsNotAvailableError
+
 ENV_CACHE = "ZOO_CACHE"
 # How long a process waits for another one fetching the same tag before giving up (seconds).
 LOCK_TIMEOUT_SECONDS = 3600.0
@@ -77,8 +79,6 @@ def lock(model: str, tag: str) -> Iterator[None]:
     try:
         file_lock.acquire()
     except Timeout:
-        from zoo.errors import WeightsNotAvailableError
-
         raise WeightsNotAvailableError(
             f"{model}.{tag}: another process has been fetching these weights for over {LOCK_TIMEOUT_SECONDS:g} s "
             f"(it holds {path}). Wait for it, or stop it; a lock whose process died is released by the system."

@@ -88,6 +88,7 @@ def _probe(url: str) -> None:
 
 def download_url(url: str, destination: Path, known_hash: str | None, progress: bool = True) -> Path:
     """Download with pooch: streamed to a temporary file, hash-checked, then moved into place."""
+    # lazy: requests/pooch are imported only when something is downloaded (`import zoo`, `zoo list` stay fast)
     import pooch
     import requests
 
@@ -115,6 +116,7 @@ def download_url(url: str, destination: Path, known_hash: str | None, progress: 
 
 def _is_timeout(error: BaseException) -> bool:
     """requests reports a read timeout inside a streamed body as a ConnectionError wrapping it."""
+    # lazy: requests/urllib3 only once a request has failed (see download_url)
     import requests
     import urllib3
 
@@ -175,6 +177,7 @@ def _hf_cache_dir() -> str | None:
 
 def _answers(url: str) -> None:
     """Fail within ZOO_TIMEOUT when a server accepts connections but does not answer a HEAD."""
+    # lazy: requests only when a server is asked (see download_url)
     import requests
 
     seconds = timeout()
@@ -190,6 +193,7 @@ def _answers(url: str) -> None:
 def from_hf_hub(file: WeightsFile, expected: dict[str, str], refresh: bool = False) -> Path:
     """A file through ``huggingface_hub`` (its cache is shared with other libraries: zoo never deletes
     from it; ``refresh`` makes the client download the file again over a bad cached copy)."""
+    # lazy: huggingface_hub's client (and requests) only when a file comes from the Hub
     from huggingface_hub import constants, hf_hub_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 

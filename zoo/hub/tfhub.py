@@ -84,7 +84,8 @@ def saved_model_layer(model: str, tag: str, call_endpoint: str = "serving_defaul
     >>> layer = saved_model_layer("resnet50", "my_tfhub_tag")  # doctest: +SKIP
     >>> outputs = layer(images)                                 # doctest: +SKIP
     """
-    import keras  # TensorFlow only when a layer is built: keeps `import zoo` TF-free
+    # lazy: TensorFlow only when a layer is built; keeps `import zoo` TF-free
+    import keras
     import tensorflow as tf
 
     path = str(saved_model_dir(model, tag))

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from zoo import hub
+from zoo.hub import tfhub
 from zoo.loader.reference import Reference, parse
 
 __all__ = ["BUILD_PATHS", "Reference", "build", "download", "mirror", "parse"]
@@ -40,7 +43,8 @@ def _placement(strategy: Any, mixed_precision: str | None) -> Iterator[None]:
     if strategy is None and mixed_precision is None:
         yield
         return
-    import keras  # TensorFlow only once something is built: keeps parsing TF-free
+    # lazy: keras and zoo.distribute import TensorFlow; only once something is built (parsing stays TF-free)
+    import keras
 
     from zoo import distribute
 
@@ -68,14 +72,10 @@ def download(entry) -> None:
     """Fetch, verify and cache a weights entry, and prove it loads: the tag is built once
     (so files with no published hash are pinned only if they work)."""
     if entry.format == "tf_saved_model":  # not loadable into zoo's layers: unpacking it is the proof
-        from zoo.hub import tfhub
-
         tfhub.saved_model_dir(entry.model, entry.tag)
         return
     reference = parse(f"{entry.model}.{entry.tag}")
     if reference.build == "registry":  # converting proves it; no model needs building
-        from zoo import hub
-
         hub.pretrained_layer_weights(reference.spec, entry)
         return
     build_path(reference)(reference, {})
@@ -84,9 +84,5 @@ def download(entry) -> None:
 def mirror(entry, directory) -> list:
     """Copy every verified file of a weights entry into a ZOO_MIRROR layout under ``directory``
     (downloaded and proven to load first, so a mirror never spreads a broken first download)."""
-    from pathlib import Path
-
-    from zoo import hub
-
     download(entry)
     return hub.mirror_files(entry, Path(directory))

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image  # Pillow comes with matplotlib; TensorFlow's import already loads it
 
 from zoo import preprocessing
 from zoo.tasks import benchmark
@@ -228,8 +229,6 @@ def as_images(images) -> tf.Tensor:
 
 def write_grid(images: np.ndarray, path: str | Path, columns: int | None = None) -> Path:
     """Tile images (values in [0, 1], NHWC) into one PNG."""
-    from PIL import Image
-
     images = np.clip(np.asarray(images), 0.0, 1.0)
     count, height, width, channels = images.shape
     columns = columns or math.ceil(math.sqrt(count))

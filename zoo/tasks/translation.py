@@ -22,10 +22,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import preprocessing
+from zoo import plots, preprocessing
 from zoo.tasks import benchmark, decoding
 from zoo.tasks.base import CardText, ZooTask
 from zoo.text import END_ID, PAD_ID, SPECIALS, START_ID, UNKNOWN_ID, TextCodec
+from zoo.text_sentencepiece import SentencePieceCodec  # light: sentencepiece itself loads when a codec is made
 
 # Build-config keys that describe text, not the network.
 TEXT_KEYS = ("tokens", "lowercase", "source_vocabulary", "target_vocabulary", "max_output_length", "source_spm",
@@ -95,8 +96,6 @@ class Translator(ZooTask):
         config = self.build_config
         level = config.get("tokens", "char")
         if level == "sentencepiece":  # converted MarianMT checkpoints (zoo/hub/marian.py)
-            from zoo.text_sentencepiece import SentencePieceCodec
-
             self._build(SentencePieceCodec(config["source_vocabulary"], config["source_spm"]),
                         SentencePieceCodec(config["target_vocabulary"], config["target_spm"]))
         elif level == "char" or config.get("source_vocabulary") is not None:
@@ -382,8 +381,6 @@ class Translator(ZooTask):
 
     def attention_map(self, text: str, path: str | Path, target: str | None = None) -> Path:
         """Write a PNG heatmap of ``attention(text, target)``, source tokens across, output tokens down."""
-        from zoo import plots
-
         target = self.translate([text])[0] if target is None else target
         matrix = self.attention(text, target)
         rows, columns = self.attention_tokens(text, target)
