@@ -22,7 +22,10 @@ def zoo_env(tmp_path, monkeypatch):
     for name in ("ZOO_MIRROR", "HF_HUB_OFFLINE", "ZOO_MANIFEST", "HF_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(manifest, "_registered", {})
-    return tmp_path
+    yield tmp_path
+    # The parsed manifest is cached by registration count: forget what this test registered, or the
+    # next test that registers as many times would read this test's entries.
+    manifest.reload()
 
 
 def use_manifest(monkeypatch, path: Path, models: dict[str, dict[str, Any]]) -> Path:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 from typing import Any, Callable, Iterator
+
+import zoo
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +43,15 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def load_with_extra_tag(ctx: "Context", tag: str, entry: dict[str, Any], **options: Any) -> Any:
+    """Load ``resnet18.<tag>`` declared in a ZOO_MANIFEST file for this call only (register_weights
+    would outlive the case and show up in later tests' `zoo list`)."""
+    extra = ctx.tmp / f"manifest-{tag}.json"
+    extra.write_text(json.dumps({"models": {"resnet18": {"tags": {tag: entry}}}}))
+    with environment(ZOO_MANIFEST=str(extra)):
+        return zoo.load(f"resnet18.{tag}", **options)
 
 
 class Context:

@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 import zoo
-from tests.bad_inputs import Case, Context
+from tests.bad_inputs import Case, Context, load_with_extra_tag
 from tests.hostile_weights import Tensor, one_tensor_pth, safetensors_file, write_pth
 from zoo.hub.convert import converter_for
 
@@ -97,12 +97,11 @@ def zoo_h5(path: Path) -> Path:
 
 
 def registered_and_loaded(ctx: Context):
-    """Through the public path: a bundled entry registered at run time, then ``zoo.load``."""
+    """Through the public path: a bundled entry declared in a ZOO_MANIFEST file, then ``zoo.load``."""
     path = one_tensor_pth(ctx.tmp / "registered-heap.pth", storage_numel=4, size=(4096,))
-    zoo.register_weights("resnet18", "hostile", {
+    return load_with_extra_tag(ctx, "hostile", {
         "source": {"bundled": str(path)}, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "format": "torch_pth", "license": "test", "config": {"variant": "v1.5"}})
-    return zoo.load("resnet18.hostile", input_shape=(32, 32, 3))
+        "format": "torch_pth", "license": "test", "config": {"variant": "v1.5"}}, input_shape=(32, 32, 3))
 
 
 FORMAT = zoo.WeightsFormatError

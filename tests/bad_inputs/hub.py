@@ -10,7 +10,7 @@ import shutil
 from typing import Any, Callable
 
 import zoo
-from tests.bad_inputs import Case, Context, environment
+from tests.bad_inputs import Case, Context, environment, load_with_extra_tag
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHIPPED = json.loads((ROOT / "weights_manifest.json").read_text())["models"]["resnet18"]["tags"]["mnist"]
@@ -34,9 +34,8 @@ def local_file_with(sha256: str = "", md5: str = "", prefix: str = "") -> Callab
         shutil.copyfile(ROOT / "zoo" / "weights" / "resnet18_mnist.h5", mine)
         before = mine.read_bytes()
         entry = dict(SHIPPED, source={"bundled": str(mine)}, sha256=sha256, md5=md5, sha256_prefix=prefix)
-        zoo.register_weights("resnet18", "mine", entry)
         try:
-            zoo.load("resnet18.mine")
+            load_with_extra_tag(ctx, "mine", entry)
         finally:
             assert mine.read_bytes() == before, "zoo modified a file it did not download"
 
@@ -70,7 +69,7 @@ CASES = [
          ("sha256 prefix", "deadbeef", "left exactly as it is"), seconds=8),
     Case("hub-cache-is-a-file", lambda ctx: load_with(ZOO_CACHE=str(ROOT / "setup.cfg"))(ctx), ValueError,
          ("ZOO_CACHE", "setup.cfg", "is a file, not a folder"), seconds=5),
-    Case("hub-local-missing", lambda ctx: (zoo.register_weights("resnet18", "gone", dict(
-        SHIPPED, source={"bundled": str(ctx.tmp / "no-such-file.h5")})), zoo.load("resnet18.gone")),
+    Case("hub-local-missing", lambda ctx: load_with_extra_tag(ctx, "gone", dict(
+        SHIPPED, source={"bundled": str(ctx.tmp / "no-such-file.h5")})),
          zoo.WeightsNotAvailableError, ("no-such-file.h5", "does not exist"), seconds=8),
 ]
