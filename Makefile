@@ -1,9 +1,11 @@
-# `make demo` and `make test` work from a fresh clone with only Python and make:
-# both create .venv when missing and install the project (editable) with its test extras.
+# `make demo` and `make test` work from a fresh clone with only Python and make: both create .venv
+# when missing and install the project (editable). `make demo` installs only what the demo needs
+# (the package and the demo extra); `make test` adds the test and tools extras (PyTorch, transformers...).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.zoo-installed
+DEMO_STAMP := $(VENV)/.zoo-demo
 PYTEST_ARGS ?=
 # Test processes: one per core. Most tests are single-threaded Python and graph tracing,
 # so two cores run the suite in about half the time. TEST_WORKERS=0 runs it in one process.
@@ -20,12 +22,23 @@ install: $(STAMP)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Until 0.1.0 the distribution was named `zoo` (an unrelated project's name on the package index);
+# an older .venv drops that install so that one distribution, keras-zoo, owns the `zoo` command.
+DROP_OLD_NAME := $(BIN)/python -m pip uninstall --quiet --yes zoo 2>/dev/null || true
+
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(DROP_OLD_NAME)
 	$(BIN)/python -m pip install -e '.[test,demo,tools]'
+	touch $@ $(DEMO_STAMP)
+
+$(DEMO_STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(DROP_OLD_NAME)
+	$(BIN)/python -m pip install -e '.[demo]'
 	touch $@
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python examples/demo.py --out demo_predictions.png
 
 test: $(STAMP)

@@ -25,6 +25,26 @@ def test_list_filters_and_json():
     assert run("list", "vgg*", check=False).returncode == 1
 
 
+def test_list_pretrained_shows_every_weights_tag_with_its_source():
+    import zoo
+
+    rows = {line.split()[0]: line for line in run("list", "--pretrained").stdout.splitlines()}
+    expected = {f"{name}.{tag}": zoo.info(name)["default_weights"] == tag
+                for name in zoo.list_models(pretrained=True) for tag in zoo.info(name)["weights"]}
+    assert {reference: line.endswith(" default") for reference, line in rows.items()} == expected
+    # The offline, non-default tag a new user could not find before.
+    assert rows["resnet18.mnist"].split()[1:] == ["resnet", "bundled", "(offline)"]
+    assert rows["resnet18.tv_in1k"].split()[1:] == ["resnet", "Hugging", "Face", "default"]
+    assert rows["resnet50.keras_in1k_notop"].split()[1:] == ["resnet", "URL"]
+    # A pattern with a dot matches name.tag; --json gives the same references.
+    assert json.loads(run("list", "*.mnist", "--json").stdout) == [
+        "aae.mnist", "cgan.mnist", "dcgan.mnist", "resnet18.mnist", "vae.mnist"]
+    assert json.loads(run("list", "resnet18", "--pretrained", "--json").stdout) == ["resnet18.tv_in1k", "resnet18.mnist"]
+    assert run("list", "*.nosuchtag", check=False).returncode == 1
+    # Plain `zoo list` names every tag too, the default first.
+    assert run("list", "resnet18").stdout.split("weights:")[1].strip() == "tv_in1k, mnist"
+
+
 def test_list_answers_in_under_half_a_second():
     best = float("inf")
     for _ in range(3):

@@ -91,7 +91,7 @@ def test_manifest_ships_inside_the_wheel(tmp_path):
         check=True,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("zoo-*.whl")
+    (wheel,) = tmp_path.glob("keras_zoo-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         shipped = json.loads(archive.read("zoo/weights_manifest.json"))
     assert shipped == json.loads((root / "weights_manifest.json").read_text())

@@ -3,20 +3,58 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from typing import Any
 
 import zoo
+from zoo.hub.cache import read_pins
 
 
 def _format_params(count: int) -> str:
     return f"{count / 1e6:.1f}M" if count >= 1e6 else f"{count:,}"
 
 
+# Where a tag's file comes from, for `zoo list --pretrained`: a new user looks for what runs offline.
+_SOURCE_LABELS = {"bundled": "bundled (offline)", "hf_repo": "Hugging Face", "url": "URL", "tfhub": "TF Hub"}
+
+
+def _tag_order(record: dict[str, Any]) -> list[str]:
+    """A model's weights tags, the default first, then manifest order."""
+    default = record["default_weights"]
+    return [tag for tag in record["weights"] if tag == default] + [tag for tag in record["weights"] if tag != default]
+
+
+def _list_tags(args: argparse.Namespace) -> int:
+    """One line per loadable ``name.tag``; a pattern with a dot is matched against ``name.tag``."""
+    by_tag = args.pattern is not None and "." in args.pattern
+    names = zoo.list_models(None if by_tag else args.pattern, family=args.family, pretrained=True)
+    rows = []
+    for name in names:
+        record = zoo.info(name)
+        for tag in _tag_order(record):
+            if by_tag and not fnmatch.fnmatchcase(f"{name}.{tag}", args.pattern.lower()):
+                continue
+            kind = next((k for k in _SOURCE_LABELS if k in record["weights"][tag].get("source", {})), "-")
+            rows.append((f"{name}.{tag}", record["family"], _SOURCE_LABELS.get(kind, kind),
+                         "default" if tag == record["default_weights"] else ""))
+    if args.json:
+        print(json.dumps([row[0] for row in rows]))
+        return 0
+    if not rows:
+        print("no weights tag matches", file=sys.stderr)
+        return 1
+    width, family_width = (max(len(row[column]) for row in rows) for column in (0, 1))
+    for reference, family, source, default in rows:
+        print(f"{reference:<{width}}  {family:<{family_width}}  {source:<17}  {default}".rstrip())
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    pretrained = True if args.pretrained else None
-    names = zoo.list_models(args.pattern, family=args.family, pretrained=pretrained)
+    if args.pretrained or (args.pattern and "." in args.pattern):
+        return _list_tags(args)
+    names = zoo.list_models(args.pattern, family=args.family)
     if args.json:
         print(json.dumps(names))
         return 0
@@ -26,14 +64,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(name) for name in names)
     for name in names:
         record = zoo.info(name)
-        weights = record["default_weights"] or "-"
+        weights = ", ".join(_tag_order(record)) or "-"
         print(f"{name:<{width}}  {record['family']:<10} {_format_params(record['params']):>7}  weights: {weights}")
     return 0
 
 
 def _describe(record: dict[str, Any]) -> str:
-    from zoo.hub.cache import read_pins
-
     pins = read_pins()
     if len(record["input_shape"]) == 3:
         height, width, channels = record["input_shape"]
@@ -86,10 +122,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help="list models (wildcards allowed: 'resnet*')")
-    listing.add_argument("pattern", nargs="?", default=None)
+    listing.add_argument("pattern", nargs="?", default=None,
+                         help="a wildcard on model names; with a dot ('*.mnist') on name.tag, as --pretrained")
     listing.add_argument("--family", default=None, help="keep one family (e.g. resnet)")
-    listing.add_argument("--pretrained", action="store_true", help="only models with pretrained weights")
-    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.add_argument("--pretrained", action="store_true",
+                         help="one line per weights tag (name.tag): its source and whether it is the default")
+    listing.add_argument("--json", action="store_true", help="print a JSON list (name.tag with --pretrained)")
     listing.set_defaults(run=cmd_list)
 
     describe = commands.add_parser("info", help="describe a model and its weights tags")
