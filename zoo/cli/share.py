@@ -1,4 +1,5 @@
-"""``zoo save``, ``zoo push`` and ``zoo export``: presets, the Hugging Face Hub and serving artifacts."""
+"""``zoo save``, ``zoo push``, ``zoo export`` and ``zoo convert``: presets, the Hugging Face Hub, serving
+artifacts, and presets made from a checkpoint of your own."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pathlib
 
 import zoo
 from zoo.cli.common import path_text, positive_float, quiet_tensorflow
+from zoo.push import push_preset
 
 
 def cmd_save(args: argparse.Namespace) -> int:
@@ -19,8 +21,6 @@ def cmd_save(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from zoo.push import push_preset
-
     # No --token flag: a token on the command line ends up in shell history and `ps`.
     result = push_preset(args.directory, args.repo_id, private=args.private, revision=args.revision,
                          commit_message=args.message)
@@ -33,6 +33,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # lazy: zoo.export imports NumPy, which `zoo list` / `zoo info` never need
     from zoo.export import describe
 
     if pathlib.Path(args.out).exists() and not args.overwrite:  # say so before loading TensorFlow and the model
@@ -44,6 +45,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     info = describe(path)
     print(f"exported {args.name} as {args.format}: {info['path']} ({info['bytes']:,} bytes; parity checked, "
           f"tolerance {args.tolerance:g})")
+    return 0
+
+
+def key_map_rule(text: str) -> tuple[str, str]:
+    """``--key-map OLD=NEW``: one prefix rewrite (``features.=`` strips ``features.``)."""
+    old, equals, new = text.partition("=")
+    if not equals or not old:
+        raise argparse.ArgumentTypeError(f"must be OLD=NEW (a tensor-name prefix and its replacement, NEW may be "
+                                         f"empty: features.=); got {text!r}")
+    return old, new
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from zoo import loader  # parsing reads the checkpoint's first bytes, not TensorFlow: bad input fails at once
+
+    out = pathlib.Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
+        raise FileExistsError(f"{args.out} exists and is not empty; pass --overwrite to replace it.")
+    key_map = dict(args.key_map) if args.key_map else None
+    loader.parse(args.model, args.checkpoint, key_map=key_map, strict=not args.no_strict)
+    quiet_tensorflow()
+    model = zoo.load(args.model, weights=args.checkpoint, key_map=key_map, strict=not args.no_strict)
+    print(model.load_report)
+    folder = model.save_preset(out, tag=args.tag, license=args.license, overwrite=args.overwrite)
+    print(f"saved {args.checkpoint} as a {model.model_name} preset: {folder} (zoo.load({str(folder)!r}); "
+          f"zoo push {folder} OWNER/NAME)")
     return 0
 
 
@@ -76,3 +103,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--no-weights", action="store_true", help="random weights")
     export.add_argument("--overwrite", action="store_true", help="replace an existing artifact")
     export.set_defaults(run=cmd_export)
+
+    convert = commands.add_parser("convert", help="a checkpoint of your own (.pth, .safetensors, .h5, URL) -> a preset "
+                                                  "folder, ready for zoo push")
+    convert.add_argument("checkpoint", help="a .pth/.pt/.bin, .safetensors, .h5 or .weights.h5 file, or an http(s) URL")
+    convert.add_argument("--model", required=True, help="NAME or NAME.TAG: the architecture, and the tag whose layout "
+                                                        "and preprocessing the checkpoint follows")
+    convert.add_argument("--out", type=path_text, required=True, help="the preset folder to write")
+    convert.add_argument("--key-map", type=key_map_rule, action="append", metavar="OLD=NEW",
+                         help="rename tensors whose name starts with OLD (in order, first match wins); repeatable")
+    convert.add_argument("--no-strict", action="store_true",
+                         help="load what fits and report missing, unexpected and mismatched tensors")
+    convert.add_argument("--tag", default=None, help="the preset's weights tag (default: the folder name)")
+    convert.add_argument("--license", default=None, help="declare the checkpoint's licence (default: unspecified)")
+    convert.add_argument("--overwrite", action="store_true", help="replace a non-empty folder")
+    convert.set_defaults(run=cmd_convert)

@@ -31,6 +31,23 @@ def _resolve(reference: str) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
+class FeatureStages:
+    """Where ``zoo.load(name, features_only=True)`` cuts a classifier: one feature map per stage.
+
+    Each entry of ``layers`` is a shell pattern; the stage's map is the output of the last layer
+    (in the network's order) matching it, so ``conv3_block*_out`` ends ResNet's third stage at any
+    depth or searched block count. An entry holding ``{n}`` stands for stages n = 1, 2, ... for as
+    long as a layer matches (lego_cnn: one stage per block, however many blocks it was given).
+    """
+
+    layers: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.layers:
+            raise ValueError("FeatureStages needs at least one layer pattern")
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """An architecture as the registry knows it.
 
@@ -55,6 +72,8 @@ class ModelSpec:
     # Shell patterns of layers that pretrained weights may leave out (GoogLeNet's
     # auxiliary heads, untrained upstream); they keep their fresh initialisation.
     auxiliary_layers: tuple[str, ...] = ()
+    # The stages ``features_only`` returns (None: the model is not a backbone, e.g. a GAN).
+    features: FeatureStages | None = None
 
     def resolve_builder(self) -> Callable[..., Any]:
         return _resolve(self.builder)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from zoo.families import IMAGENET_SHAPE, Family, ModelSpec
+from zoo.families import IMAGENET_SHAPE, FeatureStages, Family, ModelSpec
+
+# The last activation before each max pool, then the last pool (the head's input): reductions 4, 8, 16, 32.
+FEATURES = FeatureStages(("conv1_relu", "conv2_relu", "conv5_relu", "pool5"))
 
 # torchvision module -> zoo layer (zoo/models/alexnet.py names its layers after the paper).
 TORCH_LAYERS = {
@@ -36,6 +39,7 @@ FAMILY = Family(
             description="AlexNet, torchvision's single-tower layout (64-192-384-256-256 convs, 4096-4096 "
                         "classifier).",
             paper="Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep CNNs, NeurIPS 2012",
+            features=FEATURES,
         ),
     ),
     search_spaces={"alexnet": "zoo.tune.alexnet:AlexNetHyperModel"},

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from zoo.families import IMAGENET_SHAPE, Family, ModelSpec
+from zoo.families import IMAGENET_SHAPE, FeatureStages, Family, ModelSpec
+
+# The last map before each downsampling max pool, then the last inception block: reductions 2, 4, 8, 16, 32.
+FEATURES = FeatureStages(("conv1_relu", "conv3_relu", "inception3b_concat", "inception4e_concat",
+                          "inception5b_concat"))
 
 
 def torch_layer(module: str) -> str:
@@ -29,6 +33,7 @@ FAMILY = Family(
             paper="Szegedy et al., Going Deeper with Convolutions, 2014 (arXiv:1409.4842)",
             head_layers=("predictions", "aux1_fc2", "aux2_fc2"),
             auxiliary_layers=("aux1_*", "aux2_*"),
+            features=FEATURES,
         ),
     ),
     search_spaces={"googlenet": "zoo.tune.googlenet:GoogLeNetHyperModel"},

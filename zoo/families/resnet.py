@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from zoo.families import IMAGENET_SHAPE, Family, ModelSpec
+from zoo.families import IMAGENET_SHAPE, FeatureStages, Family, ModelSpec
+
+# The stem's last activation (reduction 2; 1 with stem="cifar"), then each stage's last block: reductions
+# 4, 8, 16, 32 as timm's features_only gives them (index 0 is timm's "act1").
+FEATURES = FeatureStages(("conv1_relu", "conv2_block*_out", "conv3_block*_out", "conv4_block*_out",
+                          "conv5_block*_out"))
 
 
 def _resnet(depth: int, variant: str, params: int) -> ModelSpec:
@@ -25,6 +30,7 @@ def _resnet(depth: int, variant: str, params: int) -> ModelSpec:
         description=f"ResNet-{depth}; variant='v1' (keras.applications) or 'v1.5' (torchvision/timm), "
                     f"stem='imagenet' or 'cifar'.",
         paper="He et al., Deep Residual Learning for Image Recognition, 2015 (arXiv:1512.03385)",
+        features=FEATURES,
     )
 
 

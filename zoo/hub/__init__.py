@@ -9,18 +9,21 @@ loader's job.
 - ``pretrained_layer_weights(spec, entry)``: converted layer weights. A warm call reads the converted
   file from the cache and touches no network; a cold call takes the tag's file lock (so N processes
   download once), fetches and verifies the raw file, converts it and caches the result.
+- ``checkpoint_layer_weights(spec, entry, key_map=, strict=)``: a user's own checkpoint (a local file or a URL
+  as the source of a tag-derived entry), converted with their key_map; URLs are fetched and pinned as above.
 - ``trust_on_first_use()``: files with no published hash are pinned only if the block using them succeeds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import tempfile
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from zoo.errors import WeightsNotAvailableError
 from zoo.hub import cache, integrity, sources
@@ -29,13 +32,14 @@ from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
 from zoo.manifest import MAIN_FILE, WeightsEntry, WeightsFile
 
 if TYPE_CHECKING:
+    from zoo.hub.convert.checkpoint import Converted
     from zoo.hub.layer_weights import LayerWeights
     from zoo.registry import ModelSpec
 
 log = logging.getLogger("zoo")
 
-__all__ = ["MAIN_FILE", "WeightsIntegrityError", "WeightsMismatchError", "fetch", "fetch_all", "mirror_files",
-           "pretrained_layer_weights", "trust_on_first_use"]
+__all__ = ["MAIN_FILE", "WeightsIntegrityError", "WeightsMismatchError", "checkpoint_layer_weights", "fetch",
+           "fetch_all", "mirror_files", "pretrained_layer_weights", "trust_on_first_use"]
 
 REMEDIES = (
     "To get these weights: run `zoo download {name}` on a machine with network access and copy "
@@ -202,13 +206,22 @@ def _read_converted(model: str, tag: str, key: str) -> "LayerWeights | None":
     return None
 
 
-def _convert_fresh(spec: "ModelSpec", entry: WeightsEntry) -> tuple["LayerWeights", str]:
-    """Fetch and convert under ``trust_on_first_use``: (layer weights, the raw file's cache key).
+def _converted_key(entry: WeightsEntry, expected: dict[str, str]) -> str | None:
+    """The converted-cache key: the raw file's strongest hash, and the entry's key_map when it has one
+    (another key_map converts the same file differently)."""
+    key = integrity.cache_key(expected)
+    if key and entry.key_map:
+        key += "-keymap-" + hashlib.sha256(repr(entry.key_map).encode()).hexdigest()[:16]
+    return key
 
-    An unhashed download that fails to parse is deleted and fetched once more before the
-    converter's error is raised.
+
+def _convert_fresh(spec: "ModelSpec", entry: WeightsEntry, convert: Callable | None = None) -> tuple[Any, str]:
+    """Fetch and convert under ``trust_on_first_use``: (``convert``'s result, the converted-cache key).
+
+    ``convert(raw path, spec, entry)`` defaults to the converter of the entry's format. An unhashed
+    download that fails to parse is deleted and fetched once more before the converter's error is raised.
     """
-    convert = converter_for(entry.format)
+    convert = convert or converter_for(entry.format)
     for attempt in (1, 2):
         unpinned = False
         try:
@@ -217,7 +230,7 @@ def _convert_fresh(spec: "ModelSpec", entry: WeightsEntry) -> tuple["LayerWeight
                 pending = [item for item in _pending_pins() if item[3] == raw]
                 unpinned = bool(pending)
                 weights = convert(raw, spec, entry)
-            key = integrity.cache_key({"sha256": pending[0][1]} if pending else integrity.expected_hashes(entry.file))
+            key = _converted_key(entry, {"sha256": pending[0][1]} if pending else integrity.expected_hashes(entry.file))
             return weights, key
         except WeightsMismatchError as error:
             architecture_mismatch = type(error) is WeightsMismatchError  # another download will not fit better
@@ -238,7 +251,7 @@ def pretrained_layer_weights(spec: "ModelSpec", entry: WeightsEntry) -> "LayerWe
     file) and the converted file; nothing else.
     """
     model, tag = entry.model, entry.tag
-    key = integrity.cache_key(integrity.expected_hashes(entry.file))
+    key = _converted_key(entry, integrity.expected_hashes(entry.file))
     if key:
         weights = _read_converted(model, tag, key)
         if weights is not None:
@@ -246,7 +259,7 @@ def pretrained_layer_weights(spec: "ModelSpec", entry: WeightsEntry) -> "LayerWe
     with cache.lock(model, tag):
         cache.remove_stale_temporaries(cache.downloads_dir(model, tag))
         if not entry.file.published:  # another process may have pinned (and converted) while this one waited
-            key = integrity.cache_key(integrity.expected_hashes(entry.file))
+            key = _converted_key(entry, integrity.expected_hashes(entry.file))
             weights = _read_converted(model, tag, key) if key else None
             if weights is not None:
                 return weights
@@ -254,6 +267,28 @@ def pretrained_layer_weights(spec: "ModelSpec", entry: WeightsEntry) -> "LayerWe
         if key:
             _save_converted(weights, model, tag, key)
         return weights
+
+
+def checkpoint_layer_weights(spec: "ModelSpec", entry: WeightsEntry, *, key_map: Any = None,
+                             strict: bool = True) -> "Converted":
+    """A user's checkpoint, converted: ``entry`` is a tag's layout with the user's file or URL as its source.
+
+    A local file is read in place: never copied, pinned, modified or deleted (it is yours to
+    overwrite). A URL is fetched like any source (the cache, ``ZOO_MIRROR``, then the URL, under
+    the entry's lock), its hash checked; with none published, its sha256 is pinned once it has
+    converted (trust on first use), and a first download that does not parse is fetched once more.
+    The format is read from the file itself. The converted weights are not cached (a key_map may be code).
+    """
+    from zoo.hub.convert.checkpoint import convert_checkpoint  # h5py and NumPy only when weights are read
+
+    def convert(raw: Path, spec: "ModelSpec", entry: WeightsEntry) -> "Converted":
+        return convert_checkpoint(raw, spec, entry, key_map=key_map, strict=strict)
+
+    if entry.bundled:
+        return convert(Path(entry.source.bundled), spec, entry)
+    with cache.lock(entry.model, entry.tag):
+        cache.remove_stale_temporaries(cache.downloads_dir(entry.model, entry.tag))
+        return _convert_fresh(spec, entry, convert)[0]
 
 
 def _save_converted(weights: "LayerWeights", model: str, tag: str, key: str) -> Path:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 # name -> (package, file inside it). ImageNet-1k: the WordNet ids in class-index
 # order, as tensorflow-datasets ships them (found without importing tfds).
 CLASS_LISTS = {
     "imagenet1k": ("tensorflow_datasets", "datasets/imagenet2012/labels.txt"),
+}
+# name -> English names in the same order, shipped as package data (tools/extract_imagenet_names.py
+# writes them from torchvision's wheel, BSD-3-Clause; the file's "source" says which).
+READABLE_NAMES = {
+    "imagenet1k": Path(__file__).parent / "data" / "imagenet1k_names.json",
 }
 
 
@@ -33,3 +39,27 @@ def class_names(classes: Any) -> list[str] | None:
             raise ValueError(f"unknown class list {classes!r}; known: {', '.join(CLASS_LISTS)}")
         return list(_named_list(classes))
     return [str(name) for name in classes]
+
+
+@functools.lru_cache(maxsize=None)
+def readable_names(name: str) -> tuple[str, ...]:
+    """The English names of the known class list ``name`` (e.g. ``"imagenet1k"``), in class-index order."""
+    names = json.loads(READABLE_NAMES[name].read_text(encoding="utf-8"))["names"]
+    if len(names) != len(_named_list(name)):
+        raise ValueError(f"{READABLE_NAMES[name]} has {len(names)} names for the {len(_named_list(name))} "
+                         f"classes of {name!r}; rerun tools/extract_imagenet_names.py.")
+    return tuple(names)
+
+
+def known_list(classes: Sequence[str] | None) -> str | None:
+    """The name of the known class list ``classes`` is (e.g. a model's ImageNet WordNet ids), or None."""
+    if not classes:
+        return None
+    for name in READABLE_NAMES:
+        try:
+            ids = _named_list(name)
+        except FileNotFoundError:  # the package that holds the ids is not installed
+            continue
+        if len(classes) == len(ids) and classes[0] == ids[0] and tuple(classes) == ids:
+            return name
+    return None

@@ -27,6 +27,8 @@ def _build(paths: dict[str, Path], entry: WeightsEntry):
                     if preset.PREPROCESSOR_FILE in paths else None)
     if preprocessor and preprocessor.get("kind") == "image":
         config["preprocessing"] = preprocessor["preprocessing"]
+        if "transform" in preprocessor:  # a classifier's resize and crop (older presets have none)
+            config["transform"] = preprocessor["transform"]
     elif preprocessor and preprocessor.get("kind") == "text":
         config["build_config"] = dict(config["build_config"], **{k: v for k, v in preprocessor.items() if k != "kind"})
     module_name, _, class_name = document["class"].partition(":")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
-from zoo.manifest.schema import source_kind, validate_entry
+from zoo.manifest.schema import TRANSFORM_DEFAULTS, source_kind, validate_entry, validate_transform
 
 MAIN_FILE = "weights"  # the name of an entry's own file among its files
 
@@ -77,6 +77,30 @@ class Source:
 
 
 @dataclasses.dataclass(frozen=True)
+class Transform:
+    """How images are resized and cropped before preprocessing, as the weights' upstream evaluates them.
+
+    ``resize_mode="shorter_side"``: the shorter side becomes ``resize`` (aspect ratio kept);
+    ``"squash"``: the whole image becomes ``resize`` x ``resize``. Then a centred ``crop`` x ``crop``.
+    Data only; ``zoo.transforms`` applies it.
+    """
+
+    resize: int
+    crop: int
+    interpolation: str = TRANSFORM_DEFAULTS["interpolation"]
+    antialias: bool = TRANSFORM_DEFAULTS["antialias"]
+    resize_mode: str = TRANSFORM_DEFAULTS["resize_mode"]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "transform") -> "Transform":
+        validate_transform(dict(data) if isinstance(data, Mapping) else data, where=where)
+        return cls(**data)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
 class WeightsFile:
     """One file of a weights entry and the hashes it must match ("" when upstream publishes none)."""
 
@@ -114,6 +138,10 @@ class WeightsEntry:
     license: str
     metrics: Mapping[str, Any]
     document: Mapping[str, Any]  # the entry as JSON (bundled paths resolved): for `zoo info` and model cards
+    transform: Transform | None = None  # resize and crop before preprocessing; None: resize to the input size
+    # Tensor-name prefix rewrites applied before the family's name map, in order, first match wins
+    # ((old, new) pairs; new None drops those tensors).
+    key_map: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def parse(cls, model: str, tag: str, data: Mapping[str, Any], where: str | None = None) -> "WeightsEntry":
@@ -126,7 +154,9 @@ class WeightsEntry:
         return cls(model=model, tag=tag, format=data["format"], file=own, files=companions,
                    config=_frozen(data.get("config")), preprocessing=data.get("preprocessing"),
                    classes=copy.deepcopy(data.get("classes")), ignore=tuple(data.get("ignore", ())),
-                   license=data.get("license", ""), metrics=_frozen(data.get("metrics")), document=_frozen(data))
+                   license=data.get("license", ""), metrics=_frozen(data.get("metrics")), document=_frozen(data),
+                   transform=Transform.from_dict(data["transform"]) if "transform" in data else None,
+                   key_map=tuple(data.get("key_map", {}).items()))
 
     @property
     def source(self) -> Source:
@@ -151,8 +181,17 @@ class WeightsEntry:
         data["source"] = {"bundled": str((Path(folder) / self.source.bundled).resolve())}
         return WeightsEntry.parse(self.model, self.tag, data)
 
-    def with_source(self, source: Mapping[str, str], tag: str | None = None) -> "WeightsEntry":
-        """The same files from another source (a Hub repository holding a preset), optionally under another tag."""
+    def with_source(self, source: Mapping[str, str], tag: str | None = None, **fields: Any) -> "WeightsEntry":
+        """The same files from another source (a Hub repository holding a preset), optionally under another tag.
+
+        ``fields`` replace top-level fields (``None`` removes one): a user's checkpoint follows a tag's
+        layout and preprocessing with its own format, hashes and key_map.
+        """
         data = self.as_dict()
         data["source"] = dict(source)
+        for key, value in fields.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
         return WeightsEntry.parse(self.model, tag or self.tag, data)

@@ -19,6 +19,10 @@ FORMATS = ("keras_h5_legacy", "keras_weights_h5", "safetensors", "torch_pth", "t
            "marian", "zoo_preset")
 HASH_LENGTHS = {"sha256": 64, "md5": 32}
 PREPROCESSINGS = ("raw", "unit", "tf", "torch", "caffe")  # zoo/preprocessing.py (which imports Keras)
+# An entry's evaluation transform (zoo/transforms.py applies it): its keys, their defaults, their allowed values.
+TRANSFORM_DEFAULTS = {"interpolation": "bilinear", "antialias": True, "resize_mode": "shorter_side"}
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest")
+RESIZE_MODES = ("shorter_side", "squash")
 SCHEMA = '{"models": {"<model>": {"default": "<tag>", "tags": {"<tag>": {<entry>}}}}}'
 
 
@@ -116,12 +120,62 @@ def _validate_optional_fields(where: str, entry: dict[str, Any]) -> None:
             isinstance(classes, list) and all(isinstance(name, str) for name in classes)):
         raise ManifestError(f"{where}: classes must be a list of names or a known set such as \"imagenet1k\"; "
                             f"got {classes!r:.80}")
+    if "transform" in entry:
+        validate_transform(entry["transform"], where=f"{where}: transform")
     ignore = entry.get("ignore")
     if ignore is not None and not (isinstance(ignore, list) and all(isinstance(p, str) for p in ignore)):
         raise ManifestError(f"{where}: ignore must be a list of parameter-name patterns; got {ignore!r:.80}")
+    if "key_map" in entry:
+        problem = key_map_problem(entry["key_map"])
+        if problem:
+            raise ManifestError(f"{where}: key_map {problem[1]}")
     for key in ("license", "notes"):
         if key in entry and not isinstance(entry[key], str):
             raise ManifestError(f"{where}: {key} must be a string; got {_kind(entry[key])} {entry[key]!r:.80}")
+
+
+def validate_transform(transform: Any, where: str = "transform") -> None:
+    """Raise ``ManifestError`` naming ``where`` and the key at fault unless ``transform`` is
+    ``{"resize": int, "crop": int <= resize[, "interpolation", "antialias", "resize_mode"]}``."""
+    example = '{"resize": 256, "crop": 224, "interpolation": "bilinear", "antialias": true}'
+    if not isinstance(transform, dict):
+        raise ManifestError(f"{where} must be an object such as {example}; got {_kind(transform)} {transform!r:.80}")
+    unknown = sorted(set(transform) - {"resize", "crop"} - set(TRANSFORM_DEFAULTS))
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {unknown}; allowed: resize, crop, "
+                            f"{', '.join(TRANSFORM_DEFAULTS)}")
+    for key in ("resize", "crop"):
+        value = transform.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ManifestError(f"{where}.{key} must be a positive whole number of pixels; got {value!r}")
+    if transform["crop"] > transform["resize"]:
+        raise ManifestError(f"{where}.crop ({transform['crop']}) must be <= resize ({transform['resize']}): "
+                            "the centre crop is taken from the resized image")
+    for key, allowed in (("interpolation", INTERPOLATIONS), ("resize_mode", RESIZE_MODES)):
+        if key in transform and transform[key] not in allowed:
+            raise ManifestError(f"{where}.{key} must be one of {', '.join(allowed)}; got {transform[key]!r}")
+    if not isinstance(transform.get("antialias", True), bool):
+        raise ManifestError(f"{where}.antialias must be true or false; got {transform['antialias']!r}")
+
+
+def key_map_problem(key_map: Any) -> tuple[str, str] | None:
+    """``("type" | "value", what is wrong)`` unless ``key_map`` is ``{old prefix: new prefix or None}``
+    (None drops those tensors); callers raise their own error (``ManifestError``, ``TypeError``...)."""
+    example = "{'features.': ''}"
+    if not isinstance(key_map, dict):
+        return "type", (f"must be a mapping {{old prefix: new prefix}} such as {example}; "
+                        f"got {_kind(key_map)} {key_map!r:.80}")
+    if not key_map:
+        return "value", f"is empty; it must rename at least one prefix, e.g. {example}"
+    for old, new in key_map.items():
+        if not isinstance(old, str):
+            return "type", f"keys must be tensor-name prefixes (strings); got {old!r}"
+        if new is not None and not isinstance(new, str):
+            return "type", (f"maps {old!r} to {_kind(new)} {new!r:.40}; a value is the new prefix (a string), "
+                            "or null/None to drop those tensors")
+        if old == new:
+            return "value", f"maps {old!r} to itself"
+    return None
 
 
 def validate_document(document: Any, origin: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -19,6 +19,9 @@ import tensorflow as tf
 from keras import ops
 
 from zoo import preprocessing as preprocessing_lib
+from zoo import transforms as transforms_lib
+from zoo.hub import classes as classes_lib
+from zoo.manifest.entry import Transform
 from zoo.tasks import benchmark
 from zoo.tasks.base import CardText, ZooTask
 from zoo.train.finetune import finetune as finetune_recipe
@@ -30,11 +33,13 @@ _FEATURE_MODELS: "weakref.WeakKeyDictionary[ImageClassifier, keras.Model]" = wea
 
 @dataclasses.dataclass
 class TopK:
-    """``predict_top_k`` result: ``ids`` and ``scores`` are ``(n, k)`` arrays."""
+    """``predict_top_k`` result: ``ids`` and ``scores`` are ``(n, k)`` arrays; ``names`` the class names
+    (English for ImageNet-1k), ``wnids`` the WordNet ids when the classes are ImageNet-1k's."""
 
     ids: np.ndarray
     scores: np.ndarray
     names: list[list[str]] | None
+    wnids: list[list[str]] | None = None
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -65,9 +70,13 @@ class ImageClassifier(ZooTask):
         preprocessing: str | None = "raw",
         aux_loss_weight: float = 0.3,
         weights_tag: str | None = None,
+        transform: Transform | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ):
         super().__init__(model_name, build_config, weights_tag=weights_tag, **kwargs)
+        # The weights' resize and crop (a manifest entry's "transform"); None: resize to the input size.
+        self.weights_transform = (transform if transform is None or isinstance(transform, Transform)
+                                  else Transform.from_dict(transform, where=f"{model_name}: transform"))
         if "input_shape" in self.build_config:  # JSON (a saved config) turns tuples into lists
             self.build_config["input_shape"] = tuple(self.build_config["input_shape"])
         self.network = self.spec.resolve_builder()(**self.build_config)
@@ -113,22 +122,24 @@ class ImageClassifier(ZooTask):
 
     def constructor_options(self) -> dict[str, Any]:
         return {"class_names": self.class_names, "preprocessing": self.preprocessing,
-                "aux_loss_weight": self.aux_loss_weight}
+                "aux_loss_weight": self.aux_loss_weight,
+                "transform": self.weights_transform.as_dict() if self.weights_transform else None}
 
     def preprocessor_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {"kind": "image", "preprocessing": config.pop("preprocessing"), "image_shape": list(self.image_shape),
-                "input": "raw pixels 0-255, any size, grayscale or RGB; resized to image_shape"}
+        return {"kind": "image", "preprocessing": config.pop("preprocessing"), "transform": config.pop("transform"),
+                "image_shape": list(self.image_shape),
+                "input": f"raw pixels 0-255, any size, grayscale or RGB: {self.transform}"}
 
     def serving_signature(self, rng, batch):
-        """Raw pixels (0-255, float32, at the network's input size) in, preprocessing baked in, class
-        probabilities out."""
+        """Raw pixels (0-255, float32, at the network's input size: already resized and cropped) in,
+        preprocessing baked in, class probabilities out."""
         height, width, channels = self.image_shape
         if height is None:
             raise ValueError(f"{self.model_name} was built without a fixed input size; serving needs one "
                              "(zoo.load(name, input_shape=(H, W, C))).")
 
         def serve(images):
-            return self(self.preprocess(images), training=False)
+            return self(preprocessing_lib.prepare_images(images, self.image_shape, self.preprocessing), training=False)
 
         specs = [tf.TensorSpec((None, height, width, channels), tf.float32, name="images")]
         return serve, specs, [rng.uniform(0, 255, (batch, height, width, channels)).astype("float32")]
@@ -149,13 +160,24 @@ class ImageClassifier(ZooTask):
         """(height, width, channels) the network takes."""
         return tuple(self.network.input_shape[1:])
 
+    @property
+    def transform(self) -> transforms_lib.ImageTransform:
+        """What happens to raw pixels before the network sees them; ``print(model.transform)`` says it in words.
+
+        >>> import zoo
+        >>> print(zoo.create("resnet18", input_shape=(32, 32, 3)).transform)
+        resize the whole image to 32x32 (bilinear), then 'unit' preprocessing: x / 255
+        """
+        return transforms_lib.ImageTransform(self.image_shape, self.preprocessing, self.weights_transform)
+
     def preprocess(self, images) -> Any:
         """Raw images (0-255, any size, grayscale or RGB) -> a batch of network inputs.
 
-        Accepts one image (H, W) or (H, W, 1|3), or a batch (N, H, W[, C]).
+        Accepts one image (H, W) or (H, W, 1|3), or a batch (N, H, W[, C]) of equally sized images.
 
-        Resizes to the network's input size, converts between 1 and 3 channels,
-        and applies the weights' preprocessing (``self.preprocessing``).
+        Converts between 1 and 3 channels, resizes and crops as the weights' upstream does
+        (``self.transform``; without one, resizes to the network's input size), and applies the
+        weights' preprocessing (``self.preprocessing``).
         """
         x = ops.convert_to_tensor(images)
         if len(x.shape) == 2:  # one grayscale image
@@ -164,13 +186,14 @@ class ImageClassifier(ZooTask):
             x = x[None]
         elif len(x.shape) == 3:  # a batch of grayscale images without a channel axis (MNIST-style)
             x = x[..., None]
-        return preprocessing_lib.prepare_images(x, self.image_shape, self.preprocessing, model=self.full_name)
+        return self.transform(x, model=self.full_name)
 
     def predict_top_k(self, images, k: int = 5, batch_size: int = 32) -> TopK:
         """The ``k`` most likely classes per image: ids, scores and (when known) names.
 
-        ``images`` are raw (0-255); preprocessing follows the weights. No images in,
-        empty ``(0, k)`` results out.
+        ``images`` are raw (0-255); resizing, cropping and preprocessing follow the weights
+        (``self.transform``). ImageNet-1k models name their classes in English (``names``) and
+        by WordNet id (``wnids``). No images in, empty ``(0, k)`` results out.
         """
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"{self.full_name}.predict_top_k: k must be a whole number; got {k!r} "
@@ -179,14 +202,17 @@ class ImageClassifier(ZooTask):
             raise ValueError(f"k must be between 1 and {self.num_classes} (the classes of {self.full_name}), got {k}.")
         batch_size = preprocessing_lib.whole_number(batch_size, "batch_size", name=self.full_name)
         pixels = self._checked_images(images)
+        known = classes_lib.known_list(self.class_names)  # "imagenet1k" when the classes are its WordNet ids
         if _count(pixels) == 0:
             return TopK(ids=np.zeros((0, k), "int64"), scores=np.zeros((0, k), "float32"),
-                        names=[] if self.class_names else None)
+                        names=[] if self.class_names else None, wnids=[] if known else None)
         scores = self.predict(self.preprocess(pixels), batch_size=batch_size, verbose=0)
         ids = np.argsort(-scores, axis=-1)[:, :k]
         top_scores = np.take_along_axis(scores, ids, axis=-1)
-        names = [[self.class_names[i] for i in row] for row in ids] if self.class_names else None
-        return TopK(ids=ids, scores=top_scores, names=names)
+        labels = classes_lib.readable_names(known) if known else self.class_names
+        names = [[labels[i] for i in row] for row in ids] if labels else None
+        wnids = [[self.class_names[i] for i in row] for row in ids] if known else None
+        return TopK(ids=ids, scores=top_scores, names=names, wnids=wnids)
 
     def _checked_images(self, images) -> np.ndarray:
         """Raw images as numpy, refused before any graph runs when ``preprocess`` could not read them."""
@@ -235,6 +261,7 @@ class ImageClassifier(ZooTask):
             preprocessing=self.preprocessing,
             aux_loss_weight=self.aux_loss_weight,
             weights_tag=self.weights_tag,
+            transform=self.weights_transform,
         )
         copy_weights_except_head(self.network, new.network, self.spec.head_layers)
         return new

@@ -22,10 +22,12 @@ import threading
 from typing import Any, Sequence
 from urllib.parse import urlparse
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo import preprocessing
+from zoo.transforms import AUGMENTATIONS, augmentation, augmentation_kind  # noqa: F401 (AUGMENTATIONS: re-exported)
 
 # Cache the preprocessed examples in memory when they take less than this.
 CACHE_BUDGET_BYTES = 1 << 30
@@ -48,9 +50,7 @@ class Examples:
     inferred: bool = False
 
 
-def _from_folder(path: str, image_shape) -> Examples:
-    import keras
-
+def _from_folder(path: str, image_shape, native_size: bool = False) -> Examples:
     height, width, channels = image_shape
     dataset = keras.utils.image_dataset_from_directory(
         path,
@@ -63,6 +63,10 @@ def _from_folder(path: str, image_shape) -> Examples:
     )
     _check_image_files(list(dataset.file_paths))
     names = list(dataset.class_names)
+    if native_size:  # the model's transform resizes and crops each image itself: read them as they are
+        labels = [names.index(os.path.relpath(file, path).split(os.sep)[0]) for file in dataset.file_paths]
+        dataset = tf.data.Dataset.from_tensor_slices((list(dataset.file_paths), labels)).map(lambda file, label: (
+            tf.io.decode_image(tf.io.read_file(file), 1 if channels == 1 else 3, expand_animations=False), label))
     return Examples(dataset, num_classes=len(names), class_names=names, trusted_labels=True)
 
 
@@ -113,6 +117,7 @@ def _from_tfds(name: str) -> tuple[tf.data.Dataset, Any]:
     """A TFDS split from the TFDS data dir (``TFDS_DATA_DIR`` or ~/tensorflow_datasets); downloaded
     first only when it is not there and the network is."""
     try:
+        # lazy: tensorflow_datasets takes seconds to import; only a TFDS name needs it
         import tensorflow_datasets as tfds
     except ImportError:
         raise ImportError(
@@ -188,7 +193,7 @@ def _from_dataset(dataset: tf.data.Dataset, info: Any = None, check_pixels=None)
 
 
 def to_examples(data: Any, image_shape: Sequence[int | None], check_pixels=None,
-                what: str = "training data") -> Examples:
+                what: str = "training data", native_size: bool = False) -> Examples:
     """Normalise any accepted input to unbatched raw examples (see the module doc).
 
     ``check_pixels(images) -> numpy images`` (e.g. ``zoo.preprocessing.checked_pixels`` for the
@@ -197,7 +202,7 @@ def to_examples(data: Any, image_shape: Sequence[int | None], check_pixels=None,
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
         if os.path.isdir(path):
-            return _from_folder(path, image_shape)
+            return _from_folder(path, image_shape, native_size)
         if os.path.sep in path or os.path.exists(path):
             raise ValueError(f"{path!r} is not a folder of class sub-folders.")
         return _from_dataset(*_from_tfds(path), check_pixels=check_pixels)
@@ -316,9 +321,9 @@ def _scan(examples: Examples, what: str) -> None:
 
 
 def prepare(data: Any, image_shape, *, num_classes: int | None = None, what: str = "training data",
-            check_pixels=None) -> Examples:
+            check_pixels=None, native_size: bool = False) -> Examples:
     """``to_examples`` + label checks + class count (given, one-hot width, TFDS info, folders, or the largest id)."""
-    examples = to_examples(data, image_shape, check_pixels, what)
+    examples = to_examples(data, image_shape, check_pixels, what, native_size)
     if num_classes is not None:
         if examples.num_classes not in (None, num_classes) and examples.class_names is not None:
             raise ValueError(f"num_classes={num_classes}, but the {what} has {examples.num_classes} classes.")
@@ -354,42 +359,38 @@ def pipeline(
     shuffle: bool = True,
     seed: int = 0,
     drop_remainder: bool = False,
+    transform=None,
 ) -> tf.data.Dataset:
-    """Preprocess once (cached in memory when it fits), then shuffle, batch, augment and prefetch."""
+    """Preprocess once (cached in memory when it fits), then shuffle, batch, augment and prefetch.
+
+    ``transform`` (a ``zoo.transforms.ImageTransform``: ``model.transform``) replaces the plain resize by
+    the weights' resize and crop; then "crop" augmentation is a random resized crop of each raw image,
+    new every epoch (so not cached), and the shuffle comes first.
+    """
+    kind = augmentation_kind(augment) if training and augment else None
+    random_crops = bool(kind and "crop" in kind and transform is not None and transform.published is not None)
+
     def prepare_example(image, label):
         # No tf.debugging.assert_* on labels here: in a tf.data map over a TFDS dataset they
         # corrupt memory under Model.fit (TF 2.21). prepare() checked the labels before.
         label = tf.argmax(label, output_type=tf.int32) if examples.one_hot else tf.cast(label, tf.int32)
-        return preprocessing.prepare_images(image, image_shape, preprocessing_name), label
+        if random_crops:
+            return image, label
+        return (transform(image) if transform is not None
+                else preprocessing.prepare_images(image, image_shape, preprocessing_name)), label
 
     dataset = examples.dataset.map(prepare_example, num_parallel_calls=tf.data.AUTOTUNE)
     height, width, channels = image_shape
-    if examples.count and height and examples.count * height * width * channels * 4 <= CACHE_BUDGET_BYTES:
+    cached = examples.count and height and examples.count * height * width * channels * 4 <= CACHE_BUDGET_BYTES
+    if cached and not random_crops:
         dataset = dataset.cache()
     if training and shuffle:
         dataset = dataset.shuffle(min(examples.count or 10_000, 10_000), seed=seed, reshuffle_each_iteration=True)
+    if random_crops:
+        dataset = transform.random_crops(dataset, flip="flip" in kind, seed=seed)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    if training and augment:
-        layer = augmentation(augment, seed)
+    if kind and not random_crops:
+        layer = augmentation(kind, seed)
         dataset = dataset.map(lambda x, y: (layer(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
-
-AUGMENTATIONS = ("crop", "flip", "crop+flip")
-
-
-def augmentation(kind: Any, seed: int):
-    """Random crop (a shift by up to 1/8 of the size, reflected at the borders, which is
-    pad-and-crop without the padding) and/or horizontal flip, as Keras layers."""
-    import keras
-
-    if kind is True:
-        kind = "crop+flip"
-    if kind not in AUGMENTATIONS:
-        raise ValueError(f"augment must be one of {AUGMENTATIONS} (or True/None); got {kind!r}.")
-    steps = []
-    if "crop" in kind:
-        steps.append(keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", seed=seed))
-    if "flip" in kind:
-        steps.append(keras.layers.RandomFlip("horizontal", seed=seed))
-    return keras.Sequential(steps)

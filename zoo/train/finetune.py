@@ -287,19 +287,22 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
     def check_pixels(images):
         return preprocessing.checked_pixels(images, model, name=model.full_name)
 
-    examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes, check_pixels=check_pixels)
+    # With the weights' transform (model.transform), image folders are read at their own size: it resizes and crops.
+    native_size = model.weights_transform is not None
+    examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes, check_pixels=check_pixels,
+                                native_size=native_size)
     _match_head(model, examples)
     train = data_lib.pipeline(
         examples, model.image_shape, model.preprocessing, batch_size=global_batch, training=True, augment=augment,
-        shuffle=shuffle, seed=seed, drop_remainder=on_tpu,
+        shuffle=shuffle, seed=seed, drop_remainder=on_tpu, transform=model.transform,
     )
     validation = None
     if validation_data is not None:
         held_out = data_lib.prepare(validation_data, model.image_shape, num_classes=model.num_classes,
-                                    what="validation data", check_pixels=check_pixels)
+                                    what="validation data", check_pixels=check_pixels, native_size=native_size)
         validation = data_lib.pipeline(
             held_out, model.image_shape, model.preprocessing, batch_size=global_batch, training=False,
-            drop_remainder=on_tpu,
+            drop_remainder=on_tpu, transform=model.transform,
         )
     steps_per_epoch = max(1, (examples.count // global_batch) if on_tpu else math.ceil(examples.count / global_batch))
 

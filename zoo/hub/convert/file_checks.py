@@ -78,6 +78,24 @@ def numeric_array(path: str | Path, name: str, value: Any) -> np.ndarray:
     return value
 
 
+# Where training code keeps the model's state dict inside a checkpoint, in the order they are tried
+# (torch's examples and timm save "state_dict"; DeiT, MAE and detectron-style code "model").
+CHECKPOINT_KEYS = ("state_dict", "model", "module", "net", "ema")
+
+
+def checkpoint_state(state: Any, is_tensor: Any) -> Any:
+    """The state dict inside a training checkpoint (``{"state_dict": {...}, "epoch": 3, ...}``), or
+    ``state`` itself when it is one; at most two containers deep (``{"model": {"state_dict": ...}}``)."""
+    for _ in range(3):
+        if not isinstance(state, dict) or all(is_tensor(value) for value in state.values()):
+            return state
+        inner = next((state[key] for key in CHECKPOINT_KEYS if isinstance(state.get(key), dict)), None)
+        if inner is None:
+            return state  # tensor_dict names the first entry that is not a tensor
+        state = inner
+    return state
+
+
 def tensor_dict(path: str | Path, state: Any) -> dict[str, np.ndarray]:
     """A state dict of named numeric tensors, checked entry by entry (never converted blindly:
     ``np.asarray`` on a crafted nested list could demand unbounded memory)."""

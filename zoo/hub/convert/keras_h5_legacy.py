@@ -16,6 +16,7 @@ import numpy as np
 
 from zoo.hub.convert.file_checks import format_error
 from zoo.hub.convert.h5_checks import dataset_array, group, name_list, open_h5
+from zoo.hub.convert.key_map import entry_field, rename
 
 if TYPE_CHECKING:
     from zoo.manifest import WeightsEntry
@@ -36,4 +37,5 @@ def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) 
             if names:
                 weights[layer] = [dataset_array(path, layer_group, name, f"layer {layer!r} weight").astype(np.float32)
                                   for name in names]
-    return weights
+    key_map = entry_field(entry, "key_map", ())
+    return rename(path, weights, key_map)[0] if key_map else weights

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoo.hub.convert.file_checks import PARSE_ERRORS, a_type, check_file, format_error, is_count, parse_failure
-from zoo.hub.convert.torch_state_dict import layer_weights_from_state_dict
+from zoo.hub.convert.torch_state_dict import state_dict_layer_weights
 from zoo.hub.errors import WeightsMismatchError
 
 if TYPE_CHECKING:
@@ -122,4 +122,4 @@ def read_tensors(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
-    return layer_weights_from_state_dict(read_tensors(path), spec.family, entry.ignore if entry else ())
+    return state_dict_layer_weights(path, read_tensors(path), spec, entry)

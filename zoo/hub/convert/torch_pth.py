@@ -26,14 +26,16 @@ import math
 import pickle
 import pickletools
 import struct
+import types
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from zoo.hub.convert.file_checks import (MAX_COUNT, a_type, PARSE_ERRORS, check_file, format_error, is_count,
-                                         parse_failure, tensor_dict)
+from zoo.hub.convert.file_checks import (MAX_COUNT, a_type, PARSE_ERRORS, check_file, checkpoint_state, format_error,
+                                         is_count, parse_failure, tensor_dict)
+from zoo.hub.convert.torch_state_dict import state_dict_layer_weights
 from zoo.hub.errors import WeightsMismatchError
 
 if TYPE_CHECKING:
@@ -115,6 +117,9 @@ _ALLOWED: dict[tuple[str, str], Callable[[], Any]] = {
     ("torch._utils", "_rebuild_parameter"): lambda: (lambda *args: _rebuild_parameter(*args)),
     **{("torch", name): (lambda name=name, dtype=dtype: _StorageType((name, np.dtype(dtype))))
        for name, dtype in STORAGE_DTYPES.items()},
+    # timm's training checkpoints keep their argparse options beside the state dict: a plain
+    # attribute bag here (a fresh class per reference), never argparse's own class.
+    ("argparse", "Namespace"): lambda: type("Namespace", (types.SimpleNamespace,), {}),
 }
 
 
@@ -129,7 +134,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
         except KeyError:
             raise UnsafePickleError(
                 f"refusing to load {module}.{name}: a weights file may only contain tensors "
-                f"(this file would run code when unpickled)"
+                f"(this file would run code when unpickled; a pickled model object is one: save "
+                f"model.state_dict() instead)"
             ) from None
 
     def persistent_load(self, pid):
@@ -281,12 +287,10 @@ def _check_record(path: Path, name: str, record: Any, arrays: dict[str, np.ndarr
 
 
 def _unwrap(path: Path, state: Any, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``{name: array}`` from the unpickled state (a checkpoint's ``state_dict`` entry if it has one).
-
-    Each record becomes its tensor here; ``tensor_dict`` then checks the names and the arrays.
+    """``{name: array}`` from the unpickled state (a training checkpoint's ``state_dict``, ``model``...
+    entry if it is one). Each record becomes its tensor here; ``tensor_dict`` checks names and arrays.
     """
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
+    state = checkpoint_state(state, lambda value: isinstance(value, _TensorRecord))
     if not isinstance(state, dict):
         raise format_error(path, f"holds {a_type(state)}, not a state dict of tensors")
     return tensor_dict(path, {name: _check_record(path, name, record, arrays) for name, record in state.items()})
@@ -388,6 +392,4 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
-    from zoo.hub.convert.torch_state_dict import layer_weights_from_state_dict
-
-    return layer_weights_from_state_dict(read_state_dict(path), spec.family, entry.ignore if entry else ())
+    return state_dict_layer_weights(path, read_state_dict(path), spec, entry)

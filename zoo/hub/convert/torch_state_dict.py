@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from typing import Iterable
+from pathlib import Path
+from typing import Any, Iterable
 
 import numpy as np
 
 from zoo import catalog
 from zoo.hub.convert.file_checks import NUMERIC_KINDS, a_type
+from zoo.hub.convert.key_map import entry_field, rename
 from zoo.hub.errors import WeightsFormatError, WeightsMismatchError
 
 BATCHNORM_ORDER = ("weight", "bias", "running_mean", "running_var")
@@ -59,12 +61,16 @@ def _module_arrays(module: str, params: dict[str, np.ndarray], flattened_from) -
 
 
 def layer_weights_from_state_dict(
-    state: dict[str, np.ndarray], family: str, ignore: Iterable[str] = ()
+    state: dict[str, np.ndarray], family: str, ignore: Iterable[str] = (), *,
+    unexpected: list[str] | None = None, sources: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, list[np.ndarray]]:
     """``{zoo layer name: [arrays in Keras order]}`` from a torchvision/timm state dict.
 
     ``ignore`` holds shell patterns of parameter names to leave out (the manifest's
-    ``ignore`` field, e.g. GoogLeNet's untrained auxiliary heads).
+    ``ignore`` field, e.g. GoogLeNet's untrained auxiliary heads). A tensor with no place in
+    the family (or a module that cannot be converted) is an error naming it, unless an
+    ``unexpected`` list is given: then its names are added there and the rest converts
+    (``strict=False``). ``sources`` receives ``{layer: the tensor names it came from}``.
     """
     declared = catalog.FAMILIES.get(family)
     if declared is None or declared.torch_layer is None:
@@ -81,11 +87,40 @@ def layer_weights_from_state_dict(
         modules.setdefault(module, {})[param] = np.asarray(value, dtype=np.float32)
     weights = {}
     for module, params in modules.items():
+        names = tuple(f"{module}.{param}" for param in params)
         try:
             layer = layer_name(module)
+            weights[layer] = _module_arrays(module, params, flattened.get(layer))
         except KeyError:
-            raise WeightsMismatchError(
-                f"tensor {module}.{next(iter(params))} in the weights file has no place in a {family} model"
-            ) from None
-        weights[layer] = _module_arrays(module, params, flattened.get(layer))
+            if unexpected is None:
+                raise WeightsMismatchError(f"tensor {names[0]} in the weights file has no place in a {family} "
+                                           f"model{_prefix_hint(list(state))}") from None
+            unexpected.extend(names)
+            continue
+        except WeightsMismatchError:
+            if unexpected is None:
+                raise
+            unexpected.extend(names)
+            continue
+        if sources is not None:
+            sources[layer] = names
     return weights
+
+
+def _prefix_hint(names: list[str]) -> str:
+    """What to pass when every name shares a first component (a model wrapped as a submodule)."""
+    first = names[0].split(".", 1)[0] + "." if names else ""
+    if first and len(names) > 1 and all(name.startswith(first) for name in names):
+        return (f"; every tensor name starts with {first!r}: pass key_map={{{first!r}: ''}} to strip it "
+                f"(strict=False loads what fits)")
+    return "; key_map renames tensors, strict=False loads what fits"
+
+
+def state_dict_layer_weights(path: str | Path, state: dict[str, np.ndarray], spec: Any, entry: Any = None, *,
+                             key_map: Any = None, unexpected: list[str] | None = None,
+                             sources: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[np.ndarray]]:
+    """A state dict read from ``path`` as ``spec``'s layer weights: ``module.`` stripped, the key_map
+    (``key_map``, else the entry's) applied, then the family's name map."""
+    state, _ = rename(path, state, key_map if key_map is not None else entry_field(entry, "key_map", ()))
+    return layer_weights_from_state_dict(state, spec.family, entry_field(entry, "ignore", ()),
+                                         unexpected=unexpected, sources=sources)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zoo.hub.convert.key_map import entry_field, rename
 from zoo.hub.layer_weights import read_layer_weights
 
 if TYPE_CHECKING:
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def convert(path: Path, spec: "ModelSpec", entry: "WeightsEntry | None" = None) -> dict[str, list[np.ndarray]]:
-    return {
+    weights = {
         layer: [np.asarray(array, dtype=np.float32) for array in arrays]
         for layer, arrays in read_layer_weights(path).items()
     }
+    key_map = entry_field(entry, "key_map", ())  # layer names here, as the file has them
+    return rename(path, weights, key_map)[0] if key_map else weights
