@@ -96,10 +96,20 @@ def test_url_is_downloaded_into_the_cache_pinned_and_loaded(reference, expected,
         assert server.gets["/checkpoints/resnet18-ours.pth"] == 1  # the second load reads the verified cache
     for loaded in (model, again):
         assert_same_probabilities(probabilities(loaded), expected)
-    [download] = (zoo_env / "zoo-cache" / "downloads" / "resnet18").glob("url-*/resnet18-ours.pth")
+    [download] = (zoo_env / "zoo-cache" / "downloads" / "resnet18").glob("checkpoint-url-*/resnet18-ours.pth")
     assert download.read_bytes() == data
     pins = json.loads((zoo_env / "zoo-cache" / "pins.json").read_text())
     assert pins[f"resnet18.{download.parent.name}"] == {"sha256": hashlib.sha256(data).hexdigest(), "source": url}
+
+
+def test_an_unreachable_checkpoint_url_says_to_pass_a_downloaded_file(zoo_env):
+    with LocalServer() as server:
+        url = server.url + "/checkpoints/missing.pth"  # the server answers 404
+        with pytest.raises(zoo.WeightsNotAvailableError) as raised:
+            zoo.load("resnet18.tv_in1k", weights=url, input_shape=SHAPE)
+    message = str(raised.value)
+    assert message.startswith(f"Checkpoint {url} could not be fetched") and "weights=" in message
+    assert "zoo download" not in message  # the URL is no manifest tag: `zoo download` could not fetch it
 
 
 def test_strict_false_reports_missing_unexpected_and_mismatched(reference, zoo_env):

@@ -29,7 +29,7 @@ from zoo.errors import WeightsNotAvailableError
 from zoo.hub import cache, integrity, sources
 from zoo.hub.convert import converter_for
 from zoo.hub.errors import WeightsIntegrityError, WeightsMismatchError
-from zoo.manifest import MAIN_FILE, WeightsEntry, WeightsFile
+from zoo.manifest import CHECKPOINT_SLOT, MAIN_FILE, WeightsEntry, WeightsFile
 
 if TYPE_CHECKING:
     from zoo.hub.convert.checkpoint import Converted
@@ -152,6 +152,10 @@ def fetch(file: WeightsFile, *, refresh: bool = False) -> Path:
             return path
     if refused is not None:  # a source answered with the wrong bytes: say so, not "unavailable"
         raise refused
+    if file.slot.startswith(CHECKPOINT_SLOT):  # the user's own URL: no manifest tag to download or mirror
+        raise WeightsNotAvailableError(
+            f"Checkpoint {file.source.label} could not be fetched. Tried:\n  - " + "\n  - ".join(tried)
+            + "\nDownload it where it is reachable and pass the file's path as weights=.")
     raise WeightsNotAvailableError(
         f"Weights {file.label} could not be fetched. Tried:\n  - "
         + "\n  - ".join(tried)

@@ -14,7 +14,7 @@ from typing import Any
 
 from zoo import manifest, registry
 from zoo.errors import WeightsNotAvailableError
-from zoo.manifest import WeightsEntry
+from zoo.manifest import CHECKPOINT_SLOT, WeightsEntry
 
 PRESET_MANIFEST = "manifest.json"  # the file that makes a folder (or a Hub repository) a zoo preset
 # A weights= value ending so names a file, not a tag: a missing one is "not found", not "unknown tag".
@@ -182,11 +182,11 @@ def _checkpoint_reference(name: str, spec: registry.ModelSpec, tag: str | None, 
     the checkpoint as its source; a local file's format is read now, a URL's once it is downloaded."""
     url = checkpoint.startswith(("http://", "https://"))
     if url:
-        fmt, source, slot = _format_from_url(checkpoint), {"url": checkpoint}, "url-" + _digest(checkpoint)
+        fmt, source, slot = _format_from_url(checkpoint), {"url": checkpoint}, f"{CHECKPOINT_SLOT}-url-{_digest(checkpoint)}"
     else:
         from zoo.hub.convert.checkpoint import detect_format  # NumPy and h5py, no TensorFlow
 
-        fmt, source, slot = detect_format(checkpoint), {"bundled": os.path.abspath(checkpoint)}, "checkpoint"
+        fmt, source, slot = detect_format(checkpoint), {"bundled": os.path.abspath(checkpoint)}, CHECKPOINT_SLOT
         if fmt == "keras_weights_h5" and key_map is not None:
             raise ValueError(f"zoo.load({name!r}): {checkpoint} is a Keras 3 .weights.h5 file, matched to the model "
                              f"by its structure, not by tensor names: key_map does not apply to it (drop key_map).")

@@ -23,11 +23,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from zoo.manifest.entry import MAIN_FILE, Source, WeightsEntry, WeightsFile
+from zoo.manifest.entry import CHECKPOINT_SLOT, MAIN_FILE, Source, WeightsEntry, WeightsFile
 from zoo.manifest.schema import (FORMATS, PREPROCESSINGS, ManifestError, source_kind, validate_document,
                                  validate_entry)
 
-__all__ = ["MAIN_FILE", "FORMATS", "PREPROCESSINGS", "ManifestError", "Source", "WeightsEntry", "WeightsFile",
+__all__ = ["CHECKPOINT_SLOT", "MAIN_FILE", "FORMATS", "PREPROCESSINGS", "ManifestError", "Source", "WeightsEntry", "WeightsFile",
            "default_tag", "entry", "load_manifest", "register_weights", "source_kind", "tags_for",
            "validate_document", "validate_entry"]
 

@@ -122,6 +122,11 @@ class WeightsFile:
         return f"{self.model}.{self.slot}"
 
 
+# The slot (cache folder and pin key) of a checkpoint passed as ``zoo.load(..., weights=file or URL)``:
+# such an entry is not a manifest tag, so `zoo download` cannot fetch it for the user.
+CHECKPOINT_SLOT = "checkpoint"
+
+
 @dataclasses.dataclass(frozen=True)
 class WeightsEntry:
     """One weights tag of one model, validated (``ManifestError`` otherwise) and frozen."""
