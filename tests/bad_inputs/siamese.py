@@ -56,7 +56,7 @@ CASES = [
     Case("siamese-fit-string-labels", lambda ctx: net().fit(DIGITS, np.array(["a", "b", "c"]), epochs=0, verbose=0),
          TypeError, ("class ids", "strings"), 5),
     Case("siamese-few-shot-too-many-ways",
-         lambda ctx: net().few_shot_accuracy(DIGITS, [0, 1, 2], ways=5, queries=0 + 1),
+         lambda ctx: net().few_shot_accuracy(DIGITS, [0, 1, 2], ways=5, queries=1),
          ValueError, ("5-way 1-shot", "3 classes"), 5),
     Case("siamese-few-shot-zero-shots", lambda ctx: net().few_shot_accuracy(DIGITS, [0, 1, 2], shots=0),
          ValueError, ("shots", ">= 1", "0"), 5),
