@@ -139,6 +139,8 @@ def test_keras_file_and_preset_round_trips(tmp_path):
         assert type(restored) is type(net) and (restored.loss_name, restored.margin, restored.threshold) == (
             "contrastive", 0.7, 0.3)
         np.testing.assert_array_equal(restored.embed(images), net.embed(images))
+    # Served: raw pixels in, embeddings out (the export refuses an artifact that fails its parity check).
+    assert (net.export_for_serving(tmp_path / "served") / "saved_model.pb").is_file()
 
 
 def test_any_zoo_backbone_can_be_the_encoder(tmp_path):

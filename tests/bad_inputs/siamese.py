@@ -9,6 +9,7 @@ from tests.bad_inputs import Case
 import zoo
 
 DIGITS = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1)).astype("float32")
+UNIT = DIGITS / 255.0  # what many pipelines give; zoo takes 0-255
 TINY = dict(image_shape=(16, 16, 1), embedding_dim=4, base_filters=4, hidden_units=8)
 _MODEL = {}
 
@@ -38,6 +39,9 @@ CASES = [
          ValueError, ("embedding_dim", ">= 1", "0"), 5),
     Case("siamese-embed-wrong-size", lambda ctx: net().embed(np.zeros((2, 28, 28, 1))),
          ValueError, ("16x16", "(2, 28, 28, 1)"), 5),
+    # The only warning case on net(): the warning is given once per model.
+    Case("siamese-embed-images-in-unit-range", lambda ctx: net().embed(UNIT),
+         None, ("[0, 1]", "0-255", "images * 255"), 5, warns=zoo.PixelRangeWarning),
     Case("siamese-embed-nan", lambda ctx: net().embed(np.full((1, 16, 16, 1), np.nan)),
          ValueError, ("NaN or infinite", "finite"), 5),
     Case("siamese-similarity-unequal-counts", lambda ctx: net().similarity(DIGITS, DIGITS[:2]),
