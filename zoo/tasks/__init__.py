@@ -8,6 +8,7 @@ TASKS = {
     "adversarial_autoencoder": "zoo.tasks.aae:AAE",
     "image_translation": "zoo.tasks.pix2pix:Pix2Pix",
     "translation": "zoo.tasks.translation:Translator",
+    "domain_adaptation": "zoo.tasks.dann:DANN",
     # Not a registry task: what zoo.load(name, features_only=True) makes of a classifier.
     "image_features": "zoo.tasks.backbone:Backbone",
 }
