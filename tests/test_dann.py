@@ -192,6 +192,9 @@ def test_bundled_weights_reproduce_the_recorded_target_accuracy(zoo_env, monkeyp
     assert tool.accuracy(model, target_test, test_labels) == pytest.approx(metrics["mnist_m_test_top1"], abs=0.002)
     assert tool.accuracy(model, source_test, test_labels) == pytest.approx(metrics["mnist_test_top1"], abs=0.002)
     assert model.class_names == [str(d) for d in range(10)]
-    # adaptation beats the source-only model trained by the same command, below the train-on-target bound
-    assert metrics["mnist_m_test_top1_source_only"] < metrics["mnist_m_test_top1"]
-    assert metrics["mnist_m_test_top1"] < metrics["mnist_m_test_top1_train_on_target"]
+    by_background = tool.by_background(model, target_test, test_labels)
+    assert by_background["light_background"] == pytest.approx(metrics["mnist_m_test_top1_dann_light_background"],
+                                                              abs=0.005)
+    # the reference models of the same command: labelled target images are the upper bound
+    assert metrics["mnist_m_test_top1_source_only"] <= metrics["mnist_m_test_top1"]
+    assert metrics["mnist_m_test_top1"] + 0.3 < metrics["mnist_m_test_top1_train_on_target"]
