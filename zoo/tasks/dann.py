@@ -208,18 +208,16 @@ class DANN(ImageClassifier):
         source_images, source_labels, target_images = self._checked_domains(source, target, where)
         epochs = preprocessing_lib.whole_number(epochs, "epochs", name=where)
         batch_size = preprocessing_lib.whole_number(batch_size, "batch_size", name=where)
-        for argument, value in (("learning_rate", learning_rate), ("momentum", momentum)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < (1 if argument ==
-                                                                                                   "momentum" else 10):
-                raise ValueError(f"{where}: {argument} must be a number in [0, {1 if argument == 'momentum' else 10})"
-                                 f"; got {value!r}.")
+        _number_below(learning_rate, "learning_rate", 10, where)
+        _number_below(momentum, "momentum", 1, where)
         if lambda_ is not None and (isinstance(lambda_, bool) or not isinstance(lambda_, (int, float))
                                     or not math.isfinite(lambda_) or lambda_ < 0):
             raise ValueError(f"{where}: lambda_ must be None (the paper's schedule) or a number >= 0; got {lambda_!r}.")
         validation = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError(f"{where}: validation_data must be (images, labels); got {type(validation_data)}.")
+                raise ValueError(f"{where}: validation_data must be (images, labels); got "
+                                 f"{type(validation_data).__name__}.")
             images = self._checked_images(validation_data[0])
             labels = class_ids(validation_data[1], len(images), where, self.num_classes)
             validation = (self._network_inputs(images), labels)
@@ -265,6 +263,12 @@ class DANN(ImageClassifier):
         """Raw pixels -> the network's inputs (resized, channels converted, preprocessed), in chunks."""
         return np.concatenate([np.asarray(self.preprocess(pixels[i:i + 1024]), "float32")
                                for i in range(0, len(pixels), 1024)])
+
+
+def _number_below(value, argument: str, high: float, where: str) -> None:
+    """Refuse ``value`` unless it is a number in [0, high)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < high:
+        raise ValueError(f"{where}: {argument} must be a number in [0, {high}); got {value!r}.")
 
 
 def _domain_batches(source: np.ndarray, labels: np.ndarray, target: np.ndarray, batch: int, seed: int):
