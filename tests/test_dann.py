@@ -195,6 +195,7 @@ def test_bundled_weights_reproduce_the_recorded_target_accuracy(zoo_env, monkeyp
     by_background = tool.by_background(model, target_test, test_labels)
     assert by_background["light_background"] == pytest.approx(metrics["mnist_m_test_top1_dann_light_background"],
                                                               abs=0.005)
-    # the reference models of the same command: labelled target images are the upper bound
-    assert metrics["mnist_m_test_top1_source_only"] <= metrics["mnist_m_test_top1"]
+    # The same command's references: labelled target images are far above both. DANN vs source only is not
+    # asserted: here they differ by less than a change of seed moves either (README).
     assert metrics["mnist_m_test_top1"] + 0.3 < metrics["mnist_m_test_top1_train_on_target"]
+    assert metrics["mnist_m_test_top1_source_only"] + 0.3 < metrics["mnist_m_test_top1_train_on_target"]
