@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
+import keras
 import numpy as np
 
 import zoo
@@ -40,6 +41,7 @@ def main(argv: Sequence[str] | None = None, *, digits: np.ndarray | None = None,
 
     models, accuracy = {}, {}
     for kind, lambda_ in (("source only", 0.0), ("DANN", None)):
+        keras.utils.set_random_seed(0)  # the same initial weights for both: only lambda differs
         model = zoo.create("dann", base_filters=args.base_filters)
         model.fit_domains((source[train], labels[train]), target_train, epochs=args.epochs, lambda_=lambda_, verbose=0)
         predicted = model.predict_top_k(target_test, k=1).ids[:, 0]

@@ -54,9 +54,10 @@ def domain_figure(models: Mapping[str, object], source: np.ndarray, target: np.n
     banner.set_title("source digits (top) and their MNIST-M versions (bottom)")
     banner.axis("off")
     for axis, (title, model) in zip(axes[1], models.items()):
-        features = [model.shared_features().predict(model.preprocess(images[:count]), batch_size=256, verbose=0)
-                    for images in (source, target)]
-        projected = principal_components(np.concatenate(features).reshape(2 * count, -1))
+        # One predict call per model (both domains at once): each call of a new shape would retrace it.
+        inputs = np.concatenate([np.asarray(model.preprocess(images[:count])) for images in (source, target)])
+        features = model.shared_features().predict(inputs, batch_size=256, verbose=0)
+        projected = principal_components(features.reshape(2 * count, -1))
         axis.scatter(*projected[:count].T, s=4, alpha=0.5, label="source", color="tab:blue")
         axis.scatter(*projected[count:].T, s=4, alpha=0.5, label="target", color="tab:orange")
         axis.set_title(title, fontsize=10)
