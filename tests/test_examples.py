@@ -162,3 +162,12 @@ def test_siamese_one_shot_example_classifies_unseen_digits(tmp_path, zoo_env, mo
     result = load_example("siamese_one_shot").main(["--out", str(tmp_path / "siamese.png")])
     assert result["queries"] > 400 and result["accuracy"] > 0.4  # chance is 0.2
     assert pathlib.Path(result["png"]).stat().st_size > 10_000
+
+
+def test_dann_example_trains_both_models_and_draws_their_features(tmp_path):
+    digits = np.random.default_rng(0).integers(0, 256, (40, 28, 28)).astype("uint8")
+    result = load_example("dann_mnist_m").main(["--epochs", "1", "--test-size", "16", "--base-filters", "4",
+                                                "--out", str(tmp_path / "dann.png")],
+                                               digits=digits, labels=np.arange(40) % 10)
+    assert 0.0 <= result["source only"] <= 1.0 and 0.0 <= result["DANN"] <= 1.0
+    assert pathlib.Path(result["png"]).stat().st_size > 10_000

@@ -52,13 +52,14 @@ __all__ = [
     "tune",
     "TuneResult",
     "distribute",
+    "datasets",
 ]
 
 
 def __getattr__(name: str):
-    # lazy: zoo.distribute imports TensorFlow; load it on first use, keep `import zoo` light.
-    if name == "distribute":
-        return importlib.import_module("zoo.distribute")
+    # lazy: zoo.distribute imports TensorFlow, zoo.datasets numpy; load them on first use, keep `import zoo` light.
+    if name in ("distribute", "datasets"):
+        return importlib.import_module(f"zoo.{name}")
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 

@@ -122,7 +122,7 @@ def _check_input_shape(name: str, input_shape: Any) -> tuple[int | None, ...]:
 
 def check_task_arguments(spec: ModelSpec, given: str, num_classes: int | None, input_shape: Any) -> None:
     """Arguments the model's architecture would ignore or misread are refused (``given``: the caller's name)."""
-    if input_shape is not None and spec.task != "image_classification":
+    if input_shape is not None and spec.task not in ("image_classification", "domain_adaptation"):
         instead = (f"give image_shape instead (default {tuple(spec.config['image_shape'])})"
                    if "image_shape" in spec.config else "it reads text of any length")
         raise ValueError(f"zoo.load({given!r}): input_shape is for image classifiers, not {spec.name} "

@@ -79,7 +79,7 @@ class ImageClassifier(ZooTask):
                                   else Transform.from_dict(transform, where=f"{model_name}: transform"))
         if "input_shape" in self.build_config:  # JSON (a saved config) turns tuples into lists
             self.build_config["input_shape"] = tuple(self.build_config["input_shape"])
-        self.network = self.spec.resolve_builder()(**self.build_config)
+        self.network = self.build_network(self.build_config)
         self.num_classes = int(self.network.outputs[0].shape[-1])
         if class_names is not None and len(class_names) != self.num_classes:
             raise ValueError(
@@ -92,6 +92,10 @@ class ImageClassifier(ZooTask):
         self.built = True
 
     # --- Keras plumbing -------------------------------------------------------------------------
+
+    def build_network(self, config: dict[str, Any]) -> keras.Model:
+        """The functional network for a build config (a subclass may assemble it from other parts)."""
+        return self.spec.resolve_builder()(**config)
 
     def call(self, inputs, training=None):
         outputs = self.network(inputs, training=training)
@@ -254,7 +258,7 @@ class ImageClassifier(ZooTask):
         if not self.build_config.get("include_top", True):
             raise ValueError(f"{self.model_name} was built with include_top=False: it has no head to replace.")
         config = dict(self.build_config, num_classes=int(num_classes))
-        new = ImageClassifier(
+        new = type(self)(  # a subclass (dann) transfers into its own kind
             self.model_name,
             config,
             class_names=class_names,
@@ -282,7 +286,7 @@ class ImageClassifier(ZooTask):
     def distribute_on(self, strategy) -> None:
         """Rebuild the network's variables under ``strategy`` (a ``tf.distribute.Strategy``), in place."""
         with strategy.scope():
-            network = self.spec.resolve_builder()(**self.build_config)
+            network = self.build_network(self.build_config)
         network.set_weights(self.network.get_weights())
         self._tracker.untrack(self.network)  # see replace_head
         self.network = network
