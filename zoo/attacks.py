@@ -7,8 +7,8 @@ the full pixel range, the literature's convention (MNIST ``eps=0.3`` is 0.3 x 25
 The gradient is taken through the whole model a user calls: a zoo classifier's own
 resize and preprocessing (``model.preprocess``), then its network; any other Keras
 classifier is fed the raw pixels directly. The loss is cross-entropy on the logits (the
-input of a final softmax), not on the probabilities: a saturated softmax would otherwise
-give zero gradients and a falsely "robust" model.
+input of a final softmax layer, recomputed from its weights), not on the probabilities,
+which saturate at 0 and 1 in float32 long before the logits stop saying which way to go.
 
 >>> import zoo, numpy as np
 >>> model = zoo.create("lego_cnn", num_classes=3, input_shape=(8, 8, 1), blocks=[{"filters": 4}])
@@ -184,16 +184,19 @@ def _step_function(model, targeted: bool) -> Callable:
     logits = logits_function(model)
     direction = -1.0 if targeted else 1.0  # targeted: lower the target's loss; untargeted: raise the label's
 
-    @tf.function(reduce_retracing=True)
+    def one_step(x, x0, labels, eps, step):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits(x)))
+        x = x + direction * step * tf.sign(tape.gradient(loss, x))
+        return tf.clip_by_value(tf.clip_by_value(x, x0 - eps, x0 + eps), 0.0, PIXEL_MAX)
+
+    # An explicit while loop (not AutoGraph, which needs the source): one graph for any number of steps.
+    @tf.function(reduce_retracing=True, autograph=False)
     def attack(x0, labels, start, eps, step, steps):
         x = tf.clip_by_value(x0 + start, 0.0, PIXEL_MAX)
-        for _ in tf.range(steps):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits(x)))
-            gradient = tape.gradient(loss, x)
-            x = x + direction * step * tf.sign(gradient)
-            x = tf.clip_by_value(tf.clip_by_value(x, x0 - eps, x0 + eps), 0.0, PIXEL_MAX)
+        _, x = tf.while_loop(lambda i, _: i < steps, lambda i, x: (i + 1, one_step(x, x0, labels, eps, step)),
+                             (tf.constant(0), x))
         return x
 
     cached[targeted] = attack

@@ -91,7 +91,7 @@ def robustness(model, data, eps: Sequence[float] = (0.0, 0.1, 0.2, 0.3), attack:
 
 def _picture(axis, image: np.ndarray, title: str, **style) -> None:
     image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
-    axis.imshow(image, **({"cmap": "gray"} if image.ndim == 2 else {}), **style)
+    axis.imshow(image, **{"cmap": "gray" if image.ndim == 2 else None, **style})
     axis.set_title(title, fontsize=8)
     axis.set_xticks([])
     axis.set_yticks([])
