@@ -101,7 +101,7 @@ def _figure(path: Path, attack, radii, accuracy, clean, clean_predicted, shown) 
     radius, adversarial, predicted = shown
     count = len(clean)
     columns = max(count, 1)
-    figure, axes = plots.subplots(nrows=3, ncols=columns + 1, figsize=(3.5 + 1.2 * columns, 4.2), squeeze=False,
+    figure, axes = plots.subplots(nrows=3, ncols=columns + 1, figsize=(3.5 + 1.2 * columns, 4.8), squeeze=False,
                                   gridspec_kw={"width_ratios": [3] + [1] * columns})
     grid = axes[0, 0].get_gridspec()
     for axis in axes[:, 0]:
