@@ -129,6 +129,9 @@ def test_the_bundled_robust_model_keeps_its_recorded_figures(digits, tmp_path):
     assert slice_figures == pytest.approx(recorded["first_64_heldout"], abs=1 / 64 + 1e-6)
     assert recorded["robustness"]["pgd40_0.3"] > recorded["standard_resnet18_mnist"]["pgd40_0.3"] + 0.3
     check_save_load(robust, tmp_path)
+    robust.save_preset(tmp_path / "preset")
+    again = zoo.load(str(tmp_path / "preset"))
+    np.testing.assert_array_equal(zoo.attacks.predict_classes(again, images), zoo.attacks.predict_classes(robust, images))
 
 
 ATTACK_UNDER_MIRRORED = """
