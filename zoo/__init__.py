@@ -14,7 +14,8 @@ instant; TensorFlow loads when a model is built.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Sequence
 
 from zoo import loader, manifest, registry  # stdlib-only: TensorFlow comes with the first build
 from zoo.errors import (ExportError, ExportParityError, PixelRangeWarning, PresetError, PushError, UnknownModelError,
@@ -27,6 +28,8 @@ from zoo.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
+
+    from zoo.robustness_report import RobustnessReport
 
 
 __all__ = [
@@ -53,12 +56,17 @@ __all__ = [
     "TuneResult",
     "distribute",
     "datasets",
+    "attacks",
+    "robustness",
 ]
+
+# Submodules loaded on first access (``zoo.attacks.pgd(...)``): they import TensorFlow or NumPy.
+_LAZY_MODULES = ("distribute", "attacks", "datasets")
 
 
 def __getattr__(name: str):
-    # lazy: zoo.distribute imports TensorFlow, zoo.datasets numpy; load them on first use, keep `import zoo` light.
-    if name in ("distribute", "datasets"):
+    # lazy: zoo.distribute and zoo.attacks import TensorFlow, zoo.datasets NumPy; keep `import zoo` light.
+    if name in _LAZY_MODULES:
         return importlib.import_module(f"zoo.{name}")
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
@@ -163,3 +171,40 @@ def transfer(source: "str | keras.Model", num_classes: int, **load_options: Any)
     """
     model = load(source, **load_options) if isinstance(source, str) else source
     return model.transfer(num_classes)
+
+
+def robustness(
+    model: "keras.Model",
+    data: tuple[Any, Any],
+    eps: Sequence[float] = (0.0, 0.1, 0.2, 0.3),
+    attack: str = "pgd",
+    *,
+    steps: int = 40,
+    step_size: float | None = None,
+    random_start: bool = True,
+    seed: int = 0,
+    batch_size: int = 256,
+    png: "str | os.PathLike[str] | None" = "robustness.png",
+    show: int = 8,
+) -> "RobustnessReport":
+    """A classifier's accuracy under an L-infinity attack at each ``eps``: a table and a PNG.
+
+    ``data`` is ``(images, labels)``: raw pixels (0-255) and class ids. ``eps`` are fractions
+    of the pixel range (MNIST's usual 0.3 is 0.3 x 255); ``attack`` is ``"pgd"`` (``steps``
+    steps of ``step_size``, default ``2.5 * eps / steps``, from a random start drawn from
+    ``seed``) or ``"fgsm"``. ``print(report)`` shows the table; ``report.png`` (unless
+    ``png=None``) holds the accuracy-vs-eps curve and, at the largest eps, ``show`` examples:
+    clean, adversarial and the perturbation. The attacks are in ``zoo.attacks``.
+
+    >>> import zoo, numpy as np
+    >>> model = zoo.create("lego_cnn", num_classes=2, input_shape=(8, 8, 1), blocks=[{"filters": 4}])
+    >>> images = np.random.default_rng(0).uniform(0, 255, (4, 8, 8))
+    >>> report = zoo.robustness(model, (images, [0, 1, 0, 1]), eps=(0, 0.1), steps=2, png=None)
+    >>> report.eps, report.examples
+    ((0.0, 0.1), 4)
+    """
+    # lazy: the report runs attacks (TensorFlow); `import zoo` stays TensorFlow-free
+    from zoo.robustness_report import robustness as measure
+
+    return measure(model, data, eps, attack, steps=steps, step_size=step_size, random_start=random_start, seed=seed,
+                   batch_size=batch_size, png=png, show=show)

@@ -307,7 +307,9 @@ class ImageClassifier(ZooTask):
         ("all" or N top layers), ``freeze_batchnorm``, ``callbacks``,
         ``checkpoint_dir`` (resumable), ``strategy`` (a ``tf.distribute.Strategy`` or a
         kind for ``zoo.distribute.strategy``; ``batch_size`` is then per replica),
-        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``.
+        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``; adversarial training
+        (``zoo.train.adversarial``): ``adversarial`` ("pgd" or "fgsm"), ``eps`` (a fraction of the
+        pixel range), ``attack_steps``, ``adversarial_fraction`` (share of each batch attacked).
 
         Bad options and data are refused before training (labels that are not class ids
         0..num_classes-1 are named with their position; image files that do not decode, by

@@ -42,6 +42,7 @@ import keras
 from zoo import distribute
 from zoo import preprocessing
 from zoo.checks import whole_number
+from zoo.train import adversarial as adversarial_lib
 from zoo.train import custom_loop
 from zoo.train import data as data_lib
 from zoo.train.callbacks import KeepBestWeights, StopOnNaN
@@ -171,10 +172,16 @@ def finetune(
     steps_per_execution: int = 1,
     verbose: str | int = "auto",
     seed: int = 0,
+    adversarial: str | None = None,
+    eps: float | None = None,
+    attack_steps: int = 7,
+    adversarial_fraction: float = 1.0,
 ) -> keras.callbacks.History:
     epochs, num_classes, learning_rate, batch_size = _checked_options(
         model.full_name, recipe=recipe, epochs=epochs, num_classes=num_classes, learning_rate=learning_rate,
         batch_size=batch_size, unfreeze=unfreeze)
+    attack = adversarial_lib.checked(adversarial, eps, attack_steps, adversarial_fraction,
+                                     where=f"{model.full_name}.finetune")
     if strategy is None:
         chosen = model.distribute_strategy
     else:
@@ -189,17 +196,20 @@ def finetune(
             unfreeze=unfreeze,
             freeze_batchnorm=freeze_batchnorm, callbacks=callbacks, checkpoint_dir=checkpoint_dir,
             jit_compile=jit_compile, steps_per_execution=steps_per_execution, verbose=verbose, seed=seed,
+            attack=attack,
         )
     # What a model card (model.save_preset) reports: the call, its data and its last-epoch metrics.
     options = {"epochs": epochs, "recipe": recipe, "learning_rate": learning_rate, "batch_size": batch_size,
-               "augment": augment, "unfreeze": unfreeze, "seed": seed}
+               "augment": augment, "unfreeze": unfreeze, "seed": seed, "adversarial": adversarial, "eps": eps}
     shown = ", ".join(f"{key}={value!r}" for key, value in options.items() if value is not None)
     model.training_record = {
         "data": f"{_describe_data(data)}: {history.examples} examples, {model.num_classes} classes"
                 + (f"; validation {history.validation_examples} examples" if history.validation_examples else ""),
         "recipe": "; ".join(f"{p.name}: {p.epochs} epochs at learning rate {p.learning_rate:g}"
                             + ("" if p.train_backbone else " (backbone frozen)") for p in history.phases)
-                  + f"; batch {batch_size}, Adam, warm-up + cosine decay",
+                  + f"; batch {batch_size}, Adam, warm-up + cosine decay"
+                  + (f"; adversarial training: {attack.kind} at eps {attack.eps:g}, {attack.steps} step(s), "
+                     f"{attack.fraction:.0%} of each batch" if attack else ""),
         "command": f"model.finetune({_describe_data(data)}, {shown})",
         "seconds": round(time.perf_counter() - started, 1),
         "final": {key: round(float(values[-1]), 6) for key, values in history.history.items() if values},
@@ -275,12 +285,15 @@ def _describe_data(data: Any) -> str:
 
 def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, recipe, learning_rate, batch_size,
               augment, shuffle, unfreeze, freeze_batchnorm, callbacks, checkpoint_dir, jit_compile, steps_per_execution,
-              verbose, seed) -> keras.callbacks.History:
+              verbose, seed, attack=None) -> keras.callbacks.History:
     phases = plan(recipe, epochs, learning_rate)
     # batch_size is per replica; TPUs need static shapes, so no ragged last batch there.
     global_batch = batch_size * chosen.num_replicas_in_sync
     on_tpu = distribute.is_tpu(chosen)
     multi_worker = distribute.is_multi_worker(chosen)
+    if attack is not None and multi_worker:
+        raise ValueError(f"{model.full_name}.finetune: adversarial training runs on Keras' fit, which "
+                         "MultiWorkerMirroredStrategy cannot use; train on one machine (e.g. strategy='mirrored').")
     if jit_compile == "auto":
         jit_compile = on_tpu  # on CPU, XLA slowed ResNet50 training ~40% (issue #5's measurement)
 
@@ -341,15 +354,16 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
                 verbose=verbose,
             )
         else:
-            result = model.fit(
-                train,
-                validation_data=validation,
-                initial_epoch=start,
-                epochs=start + phase.epochs,
-                callbacks=phase_callbacks + list(callbacks),
-                verbose=verbose,
-                shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data.Dataset
-            )
+            with adversarial_lib.training(model, attack):
+                result = model.fit(
+                    train,
+                    validation_data=validation,
+                    initial_epoch=start,
+                    epochs=start + phase.epochs,
+                    callbacks=phase_callbacks + list(callbacks),
+                    verbose=verbose,
+                    shuffle=False,  # the pipeline shuffles; Keras cannot shuffle a tf.data.Dataset
+                )
         # BackupAndRestore leaves its restored epoch on the model, and Keras never clears it:
         # without this the next phase would start from that epoch.
         model._initial_epoch = None
