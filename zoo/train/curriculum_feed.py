@@ -24,6 +24,8 @@ log = logging.getLogger("zoo")
 SCORE_BATCH = 256
 # Like the plain pipeline's shuffle: an exact shuffle up to this many examples, a buffered one beyond.
 SHUFFLE_BUFFER = 10_000
+# An epoch drawing from a small subset passes over it many times; it cycles through this many different orders.
+DISTINCT_PASSES = 8
 
 
 def _losses(classifier, examples: data_lib.Examples, where: str) -> np.ndarray:
@@ -111,23 +113,35 @@ class Feed:
                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.callback = _EpochSetter(self)
 
+    def _seed(self, epoch: int, number: int) -> int:
+        return (self.seed * 1_000_003 + epoch * 1_009 + number) % (2**31 - 1)
+
     def reorder(self, dataset: tf.data.Dataset, cached: bool) -> tf.data.Dataset:
         if cached:  # fill the in-memory cache now: an epoch's pass may stop before its end, which drops a cache
             for _ in dataset:
                 pass
         ranks = tf.constant(self.ranks, tf.int64)
-        counts = tf.constant(self.counts, tf.int64)
-        seed = tf.constant(self.seed, tf.int64)
+
+        def subset(epoch: int, available: int) -> tf.data.Dataset:
+            chosen = dataset.enumerate().filter(lambda index, example: tf.gather(ranks, index) < available)
+            chosen = chosen.map(lambda index, example: example)
+            if not self.shuffle:
+                return chosen.repeat()
+            # Fixed Python seeds per (epoch, pass), never reshuffled per iteration: a reshuffling seed advances with
+            # every iterator made (Keras makes extra ones), so a resumed run would draw other orders.
+            passes = [chosen.shuffle(min(available, SHUFFLE_BUFFER), seed=self._seed(epoch, number),
+                                     reshuffle_each_iteration=False)
+                      for number in range(min(DISTINCT_PASSES, -(-self.per_epoch // available)))]
+            for following in passes[1:]:
+                passes[0] = passes[0].concatenate(following)
+            return passes[0].repeat()
+
+        subsets = [subset(epoch, available) for epoch, available in enumerate(self.counts)]
 
         def one_epoch(_):
-            epoch = self.epoch.read_value()
-            available = tf.gather(counts, epoch)
-            subset = dataset.enumerate().filter(lambda index, example: tf.gather(ranks, index) < available)
-            subset = subset.map(lambda index, example: example)
-            if self.shuffle:
-                subset = subset.shuffle(tf.minimum(available, SHUFFLE_BUFFER), seed=seed * 1_000_003 + epoch,
-                                        reshuffle_each_iteration=True)
-            return subset.repeat().take(self.per_epoch)
+            epoch = tf.minimum(self.epoch.read_value(), len(subsets) - 1)
+            return tf.data.Dataset.choose_from_datasets(subsets, tf.data.Dataset.from_tensors(epoch).repeat(
+                self.per_epoch))
 
         epochs = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).flat_map(one_epoch)
         return epochs.apply(tf.data.experimental.assert_cardinality(self.per_epoch))

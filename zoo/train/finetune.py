@@ -335,7 +335,8 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
             jit_compile=jit_compile,
             steps_per_execution=steps_per_execution,
         )
-        phase_callbacks: list[keras.callbacks.Callback] = [StopOnNaN(phase.learning_rate)] + [feed.callback] * bool(feed)
+        phase_callbacks: list[keras.callbacks.Callback] = [StopOnNaN(phase.learning_rate)]
+        phase_callbacks += [feed.callback] if feed else []  # the curriculum's epoch, set before the epoch's input
         keeper = None
         if progress.directory and not multi_worker:  # per-epoch backups need Keras' fit
             phase_callbacks.append(keras.callbacks.BackupAndRestore(progress.backup_dir(index)))
