@@ -162,3 +162,11 @@ def test_siamese_one_shot_example_classifies_unseen_digits(tmp_path, zoo_env, mo
     result = load_example("siamese_one_shot").main(["--out", str(tmp_path / "siamese.png")])
     assert result["queries"] > 400 and result["accuracy"] > 0.4  # chance is 0.2
     assert pathlib.Path(result["png"]).stat().st_size > 10_000
+
+
+def test_curriculum_example_ranks_wrong_labels_hard_and_paces_the_data(zoo_env, monkeypatch):
+    pytest.importorskip("mlxtend")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = load_example("curriculum_noisy_labels").main(["--examples", "200", "--epochs", "2"])
+    assert result["wrong_in_easiest"] < 0.05  # 30% of the labels are wrong, almost none among the easiest 30%
+    assert result["history"]["curriculum_examples"] == [60.0, 200.0]

@@ -113,6 +113,14 @@ class Curriculum:
         # round() first: 0.3 * 100 is 30.000000000000004 in floating point, which ceil makes 31.
         return [max(1, math.ceil(round(f * examples, 9))) for f in self.fractions(total_epochs)]
 
+    def difficulty(self, model, data: Any, *, seed: int = 0):
+        """The difficulty ``finetune`` would give each example of ``data`` (any finetune input), as a numpy array:
+        to look at what the curriculum calls hard before training on it."""
+        # lazy: scoring runs a model (TensorFlow); zoo.Curriculum itself stays importable without it
+        from zoo.train import curriculum_feed
+
+        return curriculum_feed.score_data(self, model, data, seed=seed)
+
     def describe(self) -> str:
         score = self.score if isinstance(self.score, str) else type(self.score).__name__
         if self.reference is not None:

@@ -93,6 +93,12 @@ def difficulty(plan: Curriculum, model, examples: data_lib.Examples, *, seed: in
     return _checked(plan.score, count, "the score array", where)
 
 
+def score_data(plan: Curriculum, model, data: Any, *, seed: int = 0) -> np.ndarray:
+    """``difficulty`` of any ``finetune`` input, for a look before training (``Curriculum.difficulty``)."""
+    examples = data_lib.prepare(data, model.image_shape)
+    return difficulty(plan, model, examples, seed=seed, where=f"{model.full_name}: curriculum")
+
+
 def ranks(scores: np.ndarray) -> np.ndarray:
     """0 for the easiest example, N-1 for the hardest; ties keep the data's order."""
     order = np.argsort(scores, kind="stable")
