@@ -79,12 +79,18 @@ def _checked(values: Any, count: int, what: str, where: str) -> np.ndarray:
     return array
 
 
+def random_scores(count: int, seed: int) -> np.ndarray:
+    # A stream of its own: default_rng(seed) is what a user may have drawn label noise from, and reusing
+    # it would order examples by that noise (tools/curriculum_experiment.py first did exactly this).
+    return np.random.default_rng([seed, 2009]).random(count)
+
+
 def difficulty(plan: Curriculum, model, examples: data_lib.Examples, *, seed: int = 0,
                where: str = "curriculum") -> np.ndarray:
     """One difficulty per example, in the data's order (higher is harder), checked."""
     count = examples.count
     if isinstance(plan.score, str) and plan.score == "random":
-        return np.random.default_rng(seed).random(count)
+        return random_scores(count, seed)
     if isinstance(plan.score, str):  # "loss"
         return _checked(_losses(model if plan.reference is None else plan.reference, examples, where), count, "the loss", where)
     if callable(plan.score):
