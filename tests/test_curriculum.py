@@ -61,7 +61,8 @@ def expected_subset(scores, count):
 def test_pacing_schedules():
     assert zoo.Curriculum(start=0.25, epochs=3).fractions(5) == [0.25, 0.5, 0.75, 1.0, 1.0]
     assert zoo.Curriculum(pacing="step", start=0.5, epochs=2).fractions(4) == [0.5, 0.5, 1.0, 1.0]
-    assert zoo.Curriculum(pacing="step", start=0.2, epochs=4, stages=2).fractions(5) == pytest.approx([0.2, 0.2, 0.6, 0.6, 1])
+    stairs = zoo.Curriculum(pacing="step", start=0.2, epochs=4, stages=2).fractions(5)
+    assert stairs == pytest.approx([0.2, 0.2, 0.6, 0.6, 1])
     root = zoo.Curriculum(pacing="root", start=0.3, epochs=3).fractions(4)
     assert root[0] == pytest.approx(0.3) and root[1] == pytest.approx(np.sqrt(0.09 + 0.91 / 3)) and root[3] == 1.0
     assert zoo.Curriculum(pacing=lambda e: [0.1, 0.5, 1.0][e]).counts(N, 3) == [3, 12, 24]

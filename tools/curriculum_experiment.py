@@ -64,7 +64,8 @@ def run(arm: str, seed: int, epochs: int, data, test, difficulty=None) -> dict:
     model = cnn(seed)
     curriculum = None if arm == "random" else {"score": difficulty, "pacing": "linear", "start": 0.3}
     started = time.perf_counter()
-    history = model.finetune(data, validation_data=test, recipe="full", epochs=epochs, batch_size=BATCH, freeze_batchnorm=False,
+    history = model.finetune(data, validation_data=test, recipe="full", epochs=epochs, batch_size=BATCH,
+                             freeze_batchnorm=False,
                              learning_rate=LEARNING_RATE, curriculum=curriculum, seed=seed, verbose=0)
     return {"arm": arm, "seed": seed, "accuracy": history.history["val_accuracy"][-1],
             "curve": history.history["val_accuracy"], "seconds": round(time.perf_counter() - started, 1)}
@@ -81,7 +82,8 @@ def main() -> None:
         noisy, flipped = corrupted(y_train, seed)
         data, test = (x_train, noisy), (x_test, y_test)
         teacher = cnn(seed + 100)
-        teacher.finetune(data, recipe="full", epochs=TEACHER_EPOCHS, batch_size=BATCH, freeze_batchnorm=False, learning_rate=LEARNING_RATE,
+        teacher.finetune(data, recipe="full", epochs=TEACHER_EPOCHS, batch_size=BATCH, freeze_batchnorm=False,
+                         learning_rate=LEARNING_RATE,
                          seed=seed, verbose=0)
         probabilities = teacher.predict(teacher.preprocess(x_train), batch_size=256, verbose=0)
         loss = -np.log(np.clip(probabilities[np.arange(len(noisy)), noisy], 1e-12, 1))

@@ -63,6 +63,7 @@ class Curriculum:
 
     def __post_init__(self):
         score = self.score
+        score_name = score if isinstance(score, str) else None  # an array score must not meet `==`
         if isinstance(score, str):
             if score not in SCORES:
                 raise ValueError(f"Curriculum: score must be one of {SCORES}, a callable (images, labels) -> "
@@ -70,9 +71,10 @@ class Curriculum:
         elif not callable(score) and not hasattr(score, "__len__"):
             raise TypeError(f"Curriculum: score must be one of {SCORES}, a callable or an array of difficulties; "
                             f"got {type(score).__name__}.")
-        if self.reference is not None and not (score == "loss" and hasattr(self.reference, "network")):
+        if self.reference is not None and not (score_name == "loss" and hasattr(self.reference, "network")):
             raise ValueError("Curriculum: reference= is the zoo classifier whose loss scores the examples: it needs "
-                             f"score='loss' and a zoo model (e.g. zoo.load('resnet18.mnist')); got score={score!r} "
+                             f"score='loss' and a zoo model (e.g. zoo.load('resnet18.mnist')); "
+                             f"got score={score_name or type(score).__name__!r} "
                              f"and a {type(self.reference).__name__}.")
         if isinstance(self.pacing, str):
             if self.pacing not in PACINGS:

@@ -92,7 +92,8 @@ def difficulty(plan: Curriculum, model, examples: data_lib.Examples, *, seed: in
     if isinstance(plan.score, str) and plan.score == "random":
         return random_scores(count, seed)
     if isinstance(plan.score, str):  # "loss"
-        return _checked(_losses(model if plan.reference is None else plan.reference, examples, where), count, "the loss", where)
+        scorer = model if plan.reference is None else plan.reference
+        return _checked(_losses(scorer, examples, where), count, "the loss", where)
     if callable(plan.score):
         images, labels = _raw(examples, model.image_shape, where)
         return _checked(plan.score(images, labels), count, "the score callable", where)
