@@ -150,7 +150,7 @@ RESUMABLE = textwrap.dedent(
         def on_train_batch_end(self, batch, logs=None):
             print("BATCH", self.epoch, json.dumps(seen[self.printed:]), flush=True)
             self.printed = len(seen)
-            if (self.epoch, batch) == (2, 1) and os.environ.get("KILL"):  # two of epoch 2's three batches done
+            if os.environ.get("KILL") and (self.epoch, batch) == (2, 0):  # epoch 2's first step done
                 os.kill(os.getpid(), signal.SIGKILL)
 
     x, y = constant_images()
@@ -179,20 +179,16 @@ def run_script(tmp_path, checkpoints, **env):
 EASIEST_FIRST = list(range(N))[::-1]  # the score is 23 - i: example 23 is the easiest
 
 
-def test_a_killed_and_resumed_run_sees_the_same_subsets_in_the_same_order(tmp_path):
-    killed, before = run_script(tmp_path, tmp_path / "checkpoints", KILL="1")
+def test_a_killed_and_resumed_run_under_mirrored_strategy_repeats_the_same_steps(tmp_path):
+    """Kill-and-resume and MirroredStrategy (2 logical CPUs, global batch 16: steps of 16 and 8) in one pair of runs."""
+    mirrored = {"STRATEGY": "mirrored:2"}
+    killed, before = run_script(tmp_path, tmp_path / "checkpoints", KILL="1", **mirrored)
     assert killed.returncode == -9, killed.stderr[-3000:]
-    assert sorted(before) == [0, 1, 2] and len(before[2]) == 16  # killed two batches into epoch 2
-    resumed, after = run_script(tmp_path, tmp_path / "checkpoints")
+    assert sorted(before) == [0, 1, 2] and len(before[2]) == 16  # killed after epoch 2's first step
+    resumed, after = run_script(tmp_path, tmp_path / "checkpoints", **mirrored)
     assert resumed.returncode == 0 and sorted(after) == [2], resumed.stderr[-3000:]
     for epoch, count in enumerate([6, 15, 24]):
         ids = after[epoch] if epoch == 2 else before[epoch]
         assert len(ids) == N and set(ids) == set(EASIEST_FIRST[:count]), epoch
-    assert after[2][:16] == before[2]  # the resumed epoch repeats the killed one's batches, in order
-
-
-def test_mirrored_strategy_keeps_the_schedule(tmp_path):
-    run, epochs = run_script(tmp_path, tmp_path / "mirrored", STRATEGY="mirrored:2")
-    assert run.returncode == 0, run.stderr[-3000:]
-    for epoch, count in enumerate([6, 15, 24]):
-        assert len(epochs[epoch]) == N and set(epochs[epoch]) == set(EASIEST_FIRST[:count]), epoch
+    # The resumed epoch repeats the killed one's first step (the replicas' halves may print in either order).
+    assert sorted(after[2][:16]) == sorted(before[2])
