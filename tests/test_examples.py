@@ -181,3 +181,11 @@ def test_adversarial_mnist_example_shows_the_robust_model_holding_up(tmp_path, c
     assert robust.accuracy[-1] > standard.accuracy[-1] + 0.3, (standard, robust)
     assert (tmp_path / "adv_lego_cnn_mnist_pgd.png").stat().st_size > 10_000
     assert "accuracy under pgd (5 steps) on 16 examples" in capsys.readouterr().out
+
+
+def test_curriculum_example_ranks_wrong_labels_hard_and_paces_the_data(zoo_env, monkeypatch):
+    pytest.importorskip("mlxtend")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = load_example("curriculum_noisy_labels").main(["--examples", "200", "--epochs", "2"])
+    assert result["wrong_in_easiest"] < 0.05  # 30% of the labels are wrong, almost none among the easiest 30%
+    assert result["history"]["curriculum_examples"] == [60.0, 200.0]

@@ -23,6 +23,7 @@ from zoo.errors import (ExportError, ExportParityError, PixelRangeWarning, Prese
 from zoo.hub.errors import WeightsFormatError, WeightsIntegrityError, WeightsMismatchError
 from zoo.manifest import ManifestError
 from zoo.registry import families, info, list_models
+from zoo.train.curriculum import Curriculum  # stdlib-only: the schedule; zoo.train.curriculum_feed runs it
 from zoo.tune import TuneResult, tune  # light: KerasTuner and TensorFlow load when a search starts
 from zoo.version import __version__
 
@@ -54,6 +55,7 @@ __all__ = [
     "transfer",
     "tune",
     "TuneResult",
+    "Curriculum",
     "distribute",
     "datasets",
     "attacks",

@@ -307,7 +307,9 @@ class ImageClassifier(ZooTask):
         ("all" or N top layers), ``freeze_batchnorm``, ``callbacks``,
         ``checkpoint_dir`` (resumable), ``strategy`` (a ``tf.distribute.Strategy`` or a
         kind for ``zoo.distribute.strategy``; ``batch_size`` is then per replica),
-        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``; adversarial training
+        ``jit_compile``, ``steps_per_execution``, ``verbose``, ``seed``, ``curriculum`` (easy examples
+        first: a dict such as ``{"score": "loss", "pacing": "linear", "start": 0.3, "epochs": 3}`` or a
+        ``zoo.Curriculum``; see ``zoo.train.curriculum``); adversarial training
         (``zoo.train.adversarial``): ``adversarial`` ("pgd" or "fgsm"), ``eps`` (a fraction of the
         pixel range), ``attack_steps``, ``adversarial_fraction`` (share of each batch attacked).
 

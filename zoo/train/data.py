@@ -360,12 +360,13 @@ def pipeline(
     seed: int = 0,
     drop_remainder: bool = False,
     transform=None,
+    reorder=None,
 ) -> tf.data.Dataset:
     """Preprocess once (cached in memory when it fits), then shuffle, batch, augment and prefetch.
 
     ``transform`` (a ``zoo.transforms.ImageTransform``: ``model.transform``) replaces the plain resize by
     the weights' resize and crop; then "crop" augmentation is a random resized crop of each raw image,
-    new every epoch (so not cached), and the shuffle comes first.
+    new every epoch (so not cached), and the shuffle comes first. ``reorder(examples, cached)`` replaces the shuffle.
     """
     kind = augmentation_kind(augment) if training and augment else None
     random_crops = bool(kind and "crop" in kind and transform is not None and transform.published is not None)
@@ -384,7 +385,9 @@ def pipeline(
     cached = examples.count and height and examples.count * height * width * channels * 4 <= CACHE_BUDGET_BYTES
     if cached and not random_crops:
         dataset = dataset.cache()
-    if training and shuffle:
+    if reorder is not None:
+        dataset = reorder(dataset, bool(cached and not random_crops))
+    elif training and shuffle:
         dataset = dataset.shuffle(min(examples.count or 10_000, 10_000), seed=seed, reshuffle_each_iteration=True)
     if random_crops:
         dataset = transform.random_crops(dataset, flip="flip" in kind, seed=seed)

@@ -43,7 +43,8 @@ from zoo import distribute
 from zoo import preprocessing
 from zoo.checks import whole_number
 from zoo.train import adversarial as adversarial_lib
-from zoo.train import custom_loop
+from zoo.train import curriculum_feed, custom_loop
+from zoo.train.curriculum import checked as checked_curriculum
 from zoo.train import data as data_lib
 from zoo.train.callbacks import KeepBestWeights, StopOnNaN
 
@@ -176,12 +177,14 @@ def finetune(
     eps: float | None = None,
     attack_steps: int = 7,
     adversarial_fraction: float = 1.0,
+    curriculum: Any = None,
 ) -> keras.callbacks.History:
     epochs, num_classes, learning_rate, batch_size = _checked_options(
         model.full_name, recipe=recipe, epochs=epochs, num_classes=num_classes, learning_rate=learning_rate,
         batch_size=batch_size, unfreeze=unfreeze)
     attack = adversarial_lib.checked(adversarial, eps, attack_steps, adversarial_fraction,
                                      where=f"{model.full_name}.finetune")
+    easy_first = checked_curriculum(curriculum, where=f"{model.full_name}.finetune")  # see zoo.train.curriculum
     if strategy is None:
         chosen = model.distribute_strategy
     else:
@@ -197,6 +200,7 @@ def finetune(
             freeze_batchnorm=freeze_batchnorm, callbacks=callbacks, checkpoint_dir=checkpoint_dir,
             jit_compile=jit_compile, steps_per_execution=steps_per_execution, verbose=verbose, seed=seed,
             attack=attack,
+            easy_first=easy_first,
         )
     # What a model card (model.save_preset) reports: the call, its data and its last-epoch metrics.
     options = {"epochs": epochs, "recipe": recipe, "learning_rate": learning_rate, "batch_size": batch_size,
@@ -209,7 +213,8 @@ def finetune(
                             + ("" if p.train_backbone else " (backbone frozen)") for p in history.phases)
                   + f"; batch {batch_size}, Adam, warm-up + cosine decay"
                   + (f"; adversarial training: {attack.kind} at eps {attack.eps:g}, {attack.steps} step(s), "
-                     f"{attack.fraction:.0%} of each batch" if attack else ""),
+                     f"{attack.fraction:.0%} of each batch" if attack else "")
+                  + (f"; {easy_first.describe()}" if easy_first else ""),
         "command": f"model.finetune({_describe_data(data)}, {shown})",
         "seconds": round(time.perf_counter() - started, 1),
         "final": {key: round(float(values[-1]), 6) for key, values in history.history.items() if values},
@@ -285,7 +290,7 @@ def _describe_data(data: Any) -> str:
 
 def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, recipe, learning_rate, batch_size,
               augment, shuffle, unfreeze, freeze_batchnorm, callbacks, checkpoint_dir, jit_compile, steps_per_execution,
-              verbose, seed, attack=None) -> keras.callbacks.History:
+              verbose, seed, attack=None, easy_first=None) -> keras.callbacks.History:
     phases = plan(recipe, epochs, learning_rate)
     # batch_size is per replica; TPUs need static shapes, so no ragged last batch there.
     global_batch = batch_size * chosen.num_replicas_in_sync
@@ -305,9 +310,12 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
     examples = data_lib.prepare(data, model.image_shape, num_classes=num_classes, check_pixels=check_pixels,
                                 native_size=native_size)
     _match_head(model, examples)
+    feed = easy_first and curriculum_feed.prepare(  # scores the examples now: bad scores are refused before training
+        easy_first, model, examples, total_epochs=sum(p.epochs for p in phases), global_batch=global_batch,
+        drop_remainder=on_tpu, shuffle=shuffle, seed=seed)
     train = data_lib.pipeline(
         examples, model.image_shape, model.preprocessing, batch_size=global_batch, training=True, augment=augment,
-        shuffle=shuffle, seed=seed, drop_remainder=on_tpu, transform=model.transform,
+        shuffle=shuffle, seed=seed, drop_remainder=on_tpu, transform=model.transform, reorder=feed and feed.reorder,
     )
     validation = None
     if validation_data is not None:
@@ -341,6 +349,7 @@ def _finetune(model, data, chosen, *, validation_data, epochs, num_classes, reci
             steps_per_execution=steps_per_execution,
         )
         phase_callbacks: list[keras.callbacks.Callback] = [StopOnNaN(phase.learning_rate)]
+        phase_callbacks += [feed.callback] if feed else []  # the curriculum's epoch, set before the epoch's input
         keeper = None
         if progress.directory and not multi_worker:  # per-epoch backups need Keras' fit
             phase_callbacks.append(keras.callbacks.BackupAndRestore(progress.backup_dir(index)))
