@@ -162,3 +162,10 @@ def test_siamese_one_shot_example_classifies_unseen_digits(tmp_path, zoo_env, mo
     result = load_example("siamese_one_shot").main(["--out", str(tmp_path / "siamese.png")])
     assert result["queries"] > 400 and result["accuracy"] > 0.4  # chance is 0.2
     assert pathlib.Path(result["png"]).stat().st_size > 10_000
+
+
+def test_vgg_feature_maps_example_draws_each_block_pool(tmp_path):
+    result = load_example("vgg_feature_maps").main(["--model", "vgg11", "--weights", "none", "--size", "64",
+                                                    "--channels", "2", "--out", str(tmp_path / "vgg.png")])
+    assert result["shapes"] == [(1, 32, 32, 64), (1, 16, 16, 128), (1, 8, 8, 256), (1, 4, 4, 512), (1, 2, 2, 512)]
+    assert pathlib.Path(result["png"]).stat().st_size > 5_000
