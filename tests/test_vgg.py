@@ -1,6 +1,7 @@
 """VGG-11/13/16/19 (+ _bn): torchvision's counts and names for every configuration, parity with a
 PyTorch reference through the state-dict converter, the shared harness, features_only."""
 
+import keras_tuner
 import numpy as np
 import pytest
 import torch
@@ -9,9 +10,11 @@ import zoo
 from tests import harness
 from tests import torch_reference as ref
 from tests.weights_helpers import state_dict_numpy, torch_probabilities
+from zoo import catalog
 from zoo.families.vgg import TORCHVISION_PARAMS, torch_names
 from zoo.hub.convert.torch_state_dict import layer_weights_from_state_dict
 from zoo.models.vgg import build_vgg
+from zoo.tune.vgg import VGGHyperModel
 
 CONFIGS = sorted(TORCHVISION_PARAMS)
 IDS = [f"{depth}{'_bn' if batch_norm else ''}" for depth, batch_norm in CONFIGS]
@@ -89,3 +92,17 @@ def test_bad_depth_and_fc_units_are_clear_errors():
         build_vgg(depth=12)
     with pytest.raises(ValueError, match="fc_units must be a positive integer"):
         build_vgg(depth=11, fc_units=0)
+
+
+def test_tune_space_builds_the_sampled_depth_batch_norm_and_head():
+    """zoo.tune("vgg16", ...) searches this space; one build per batch-norm choice (a full search costs
+    ~15 s of CPU here, and tests/test_tune_families.py already proves the shared search loop)."""
+    for batch_norm in (False, True):
+        hp = keras_tuner.HyperParameters()
+        for name, value in {"depth": 13, "batch_norm": batch_norm, "width": 0.125, "fc_units": 256}.items():
+            hp.Fixed(name, value)
+        model = VGGHyperModel(3, (32, 32, 3)).build(hp)
+        assert model.model_name == ("vgg13_bn" if batch_norm else "vgg13")
+        assert model.network.get_layer("block1_conv1").filters == 8 and model.network.get_layer("fc1").units == 256
+        assert model.network.output_shape == (None, 3) and model.optimizer is not None
+    assert catalog.SEARCH_SPACES["vgg"].name == "vgg"

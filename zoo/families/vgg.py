@@ -91,6 +91,7 @@ def _vgg(depth: int, batch_norm: bool) -> ModelSpec:
 FAMILY = Family(
     name="vgg",
     models=tuple(_vgg(depth, batch_norm) for batch_norm in (False, True) for depth in CONV_PLANS),
+    search_spaces={"vgg": "zoo.tune.vgg:VGGHyperModel"},
     torch_layer_map=torch_layer_map,
     # torchvision average-pools to 7x7 and flattens (C, H, W) into fc1.
     torch_flattened={"fc1": (512, 7, 7)},
