@@ -55,9 +55,10 @@ def build_vgg(
     >>> build_vgg(depth=11, num_classes=10, input_shape=(32, 32, 3), fc_units=64).output_shape
     (None, 10)
     """
-    name = name or f"vgg{depth}{'_bn' if batch_norm else ''}"
     if depth not in CONV_PLANS:
-        raise ValueError(f"{name}: depth must be one of {sorted(CONV_PLANS)}, got {depth!r}.")
+        raise ValueError(f"{name or 'vgg'}: depth must be one of {sorted(CONV_PLANS)} (the paper's configurations "
+                         f"A, B, D, E), got {depth!r}.")
+    name = name or f"vgg{depth}{'_bn' if batch_norm else ''}"
     if not isinstance(fc_units, int) or fc_units < 1:
         raise ValueError(f"{name}: fc_units must be a positive integer, got {fc_units!r}.")
     inputs = classifier_input(name, input_shape, MIN_INPUT_SIZE, num_classes=num_classes, pooling=pooling,
