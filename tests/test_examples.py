@@ -189,3 +189,10 @@ def test_curriculum_example_ranks_wrong_labels_hard_and_paces_the_data(zoo_env, 
     result = load_example("curriculum_noisy_labels").main(["--examples", "200", "--epochs", "2"])
     assert result["wrong_in_easiest"] < 0.05  # 30% of the labels are wrong, almost none among the easiest 30%
     assert result["history"]["curriculum_examples"] == [60.0, 200.0]
+
+
+def test_vgg_feature_maps_example_draws_each_block_pool(tmp_path):
+    result = load_example("vgg_feature_maps").main(["--model", "vgg11", "--weights", "none", "--size", "64",
+                                                    "--channels", "2", "--out", str(tmp_path / "vgg.png")])
+    assert result["shapes"] == [(1, 32, 32, 64), (1, 16, 16, 128), (1, 8, 8, 256), (1, 4, 4, 512), (1, 2, 2, 512)]
+    assert pathlib.Path(result["png"]).stat().st_size > 5_000

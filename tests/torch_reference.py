@@ -220,3 +220,40 @@ class GoogLeNet(nn.Module):
         x = self.inception5b(self.inception5a(x))
         main = self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
         return main if self.aux1 is None else (main, aux1, aux2)
+
+
+# --- VGG (torchvision.models.vgg) -------------------------------------------------------------------
+
+# torchvision's configurations: filters per conv, "M" a 2x2 max pool (written out here, not taken from zoo).
+VGG_CONFIGS = {
+    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+}
+
+
+class VGG(nn.Module):
+    # fc_units: torchvision's is 4096; tests narrow it, as the published size makes a 400 MB state dict.
+    def __init__(self, depth: int = 16, batch_norm: bool = False, num_classes: int = 1000, fc_units: int = 4096):
+        super().__init__()
+        modules, channels = [], 3
+        for item in VGG_CONFIGS[depth]:
+            if item == "M":
+                modules.append(nn.MaxPool2d(2, 2))
+                continue
+            modules.append(nn.Conv2d(channels, item, 3, padding=1))
+            if batch_norm:
+                modules.append(nn.BatchNorm2d(item))
+            modules.append(nn.ReLU(inplace=True))
+            channels = item
+        self.features = nn.Sequential(*modules)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(
+            nn.Linear(512 * 7 * 7, fc_units), nn.ReLU(True), nn.Dropout(0.5),
+            nn.Linear(fc_units, fc_units), nn.ReLU(True), nn.Dropout(0.5),
+            nn.Linear(fc_units, num_classes),
+        )  # fmt: skip
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))

@@ -91,6 +91,9 @@ class Family:
     # PyTorch state-dict module name -> zoo layer name (KeyError: no place for it). None: the
     # family has no PyTorch weights.
     torch_layer: Callable[[str], str] | None = None
+    # Instead of ``torch_layer``, when the map depends on the architecture (VGG: torchvision numbers
+    # ``features.N`` through the whole conv stack): the model's config -> its ``torch_layer``.
+    torch_layer_map: Callable[[dict[str, Any]], Callable[[str], str]] | None = None
     # Layers fed by a flatten, with the (channels, height, width) PyTorch flattened: Keras
     # flattens (height, width, channels), so the converter permutes their input axis.
     torch_flattened: dict[str, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
@@ -99,6 +102,12 @@ class Family:
         strays = [spec.name for spec in self.models if spec.family != self.name]
         if strays:
             raise ValueError(f"family {self.name!r} declares models of another family: {', '.join(strays)}")
+
+    def torch_layer_for(self, config: dict[str, Any]) -> Callable[[str], str] | None:
+        """The PyTorch module -> layer map of a model built with ``config`` (None: no PyTorch weights)."""
+        if self.torch_layer_map is not None:
+            return self.torch_layer_map(config)
+        return self.torch_layer
 
     def hypermodel(self, space: str) -> Any:
         """The ``keras_tuner.HyperModel`` class of one of this family's search spaces."""

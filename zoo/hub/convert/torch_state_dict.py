@@ -63,6 +63,7 @@ def _module_arrays(module: str, params: dict[str, np.ndarray], flattened_from) -
 def layer_weights_from_state_dict(
     state: dict[str, np.ndarray], family: str, ignore: Iterable[str] = (), *,
     unexpected: list[str] | None = None, sources: dict[str, tuple[str, ...]] | None = None,
+    config: dict[str, Any] | None = None,
 ) -> dict[str, list[np.ndarray]]:
     """``{zoo layer name: [arrays in Keras order]}`` from a torchvision/timm state dict.
 
@@ -70,12 +71,14 @@ def layer_weights_from_state_dict(
     ``ignore`` field, e.g. GoogLeNet's untrained auxiliary heads). A tensor with no place in
     the family (or a module that cannot be converted) is an error naming it, unless an
     ``unexpected`` list is given: then its names are added there and the rest converts
-    (``strict=False``). ``sources`` receives ``{layer: the tensor names it came from}``.
+    (``strict=False``). ``sources`` receives ``{layer: the tensor names it came from}``. ``config``
+    is the model's builder config, for families whose names depend on it (VGG's depth).
     """
     declared = catalog.FAMILIES.get(family)
-    if declared is None or declared.torch_layer is None:
+    layer_name = declared.torch_layer_for(config or {}) if declared is not None else None
+    if layer_name is None:
         raise WeightsMismatchError(f"no PyTorch name mapping for the {family!r} family")
-    layer_name, flattened = declared.torch_layer, declared.torch_flattened
+    flattened = declared.torch_flattened
     modules: dict[str, dict[str, np.ndarray]] = {}
     for name, value in state.items():
         if name.endswith("num_batches_tracked") or any(fnmatch.fnmatchcase(name, p) for p in ignore):
@@ -123,4 +126,4 @@ def state_dict_layer_weights(path: str | Path, state: dict[str, np.ndarray], spe
     (``key_map``, else the entry's) applied, then the family's name map."""
     state, _ = rename(path, state, key_map if key_map is not None else entry_field(entry, "key_map", ()))
     return layer_weights_from_state_dict(state, spec.family, entry_field(entry, "ignore", ()),
-                                         unexpected=unexpected, sources=sources)
+                                         unexpected=unexpected, sources=sources, config=spec.config)
