@@ -162,3 +162,13 @@ def test_siamese_one_shot_example_classifies_unseen_digits(tmp_path, zoo_env, mo
     result = load_example("siamese_one_shot").main(["--out", str(tmp_path / "siamese.png")])
     assert result["queries"] > 400 and result["accuracy"] > 0.4  # chance is 0.2
     assert pathlib.Path(result["png"]).stat().st_size > 10_000
+
+
+def test_style_transfer_example_runs_offline_with_a_random_backbone(tmp_path):
+    result = load_example("style_transfer").main(["--random-backbone", "--size", "32", "--steps", "4",
+                                                  "--style-weight", "1e6", "--out", str(tmp_path / "style.png"),
+                                                  "--frames", str(tmp_path / "frames")])
+    assert result["image"].shape == (32, 48, 3) and result["image"].dtype == np.uint8
+    assert np.abs(result["image"].astype(int) - result["content"].astype(int)).max() > 0  # the pixels moved
+    assert pathlib.Path(result["png"]).stat().st_size > 10_000
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir())[-1] == "step_00004.png"
