@@ -85,3 +85,10 @@ def test_noise_start_is_seeded_and_strategy_scope_runs(net):
 def test_an_unregistered_backbone_names_the_available_ones():
     with pytest.raises(ValueError, match="available backbones: .*resnet18"):
         zoo.style_transfer(CONTENT, STYLE, backbone="vgg_no_such")
+
+
+def test_a_named_backbone_loads_its_weights_and_keeps_its_channels(zoo_env, monkeypatch):
+    # The bundled grey-digit ResNet-18 (by name, offline): colour inputs become its one channel.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    image = zoo.style_transfer(CONTENT[..., 0], STYLE, backbone="resnet18.mnist", steps=1, verbose=0)
+    assert image.shape == (24, 24, 1) and image.dtype == np.uint8
