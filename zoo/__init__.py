@@ -231,6 +231,9 @@ def style_transfer(
                              f"available backbones: {', '.join(usable)}.")
         classifier = load(backbone, weights=weights, include_top=False)
     elif hasattr(backbone, "network") and hasattr(backbone, "preprocessing") and hasattr(backbone, "build_config"):
+        if weights != "default":
+            raise ValueError(f"style_transfer: weights={weights!r} applies to a backbone given by name; this "
+                             "classifier keeps its own weights (load it with the weights you want).")
         classifier = backbone
     else:
         raise TypeError(f"style_transfer: backbone must be a zoo classifier's name or a zoo classifier "

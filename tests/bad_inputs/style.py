@@ -29,6 +29,8 @@ CASES = [
     Case("style-backbone-not-a-classifier", lambda ctx: zoo.style_transfer(IMAGE, IMAGE, backbone="dcgan"),
          ValueError, ("'dcgan'", "available backbones"), 5),
     Case("style-backbone-wrong-type", transfer(backbone=3), TypeError, ("backbone", "zoo classifier", "int"), 5),
+    Case("style-weights-with-a-model", transfer(weights=None), ValueError,
+         ("weights=None", "backbone given by name"), 5),
     Case("style-content-in-unit-range", transfer(content=IMAGE / 255.0, steps=0),
          None, ("[0, 1]", "0-255", "content * 255"), 10, warns=zoo.PixelRangeWarning),
     Case("style-content-empty", transfer(content=np.zeros((0, 16, 3))), ValueError, ("content is empty",), 5),
