@@ -7,6 +7,7 @@ The pixels are optimised in the backbone's input convention, raw 0-255, through 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import numbers
 from pathlib import Path
@@ -238,7 +239,7 @@ class Transfer:
         return preprocessing_lib.prepare_images(image[None], (None, None, self.channels), None)
 
     def features(self, network: keras.Model, image) -> list[tf.Tensor]:
-        pixels = tf.convert_to_tensor(image if len(np.shape(image)) == 4 else self.as_input(image))
+        pixels = tf.convert_to_tensor(image if len(image.shape) == 4 else self.as_input(image))
         maps = network(preprocessing_lib.get(self.preprocessing)(pixels), training=False)
         return list(maps) if isinstance(maps, (list, tuple)) else [maps]
 
@@ -290,7 +291,7 @@ def run(classifier: Any, content: np.ndarray, style: np.ndarray, content_layers:
     default_content, default_style = default_layers(classifier.network, classifier.spec.family, stages)
     chosen_content = checked_layers(content_layers, "content_layers", available, default_content)
     chosen_style = checked_layers(style_layers, "style_layers", available, default_style)
-    with strategy.scope() if strategy is not None else _no_scope():
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
         transfer = Transfer(classifier, content, style, chosen_content, chosen_style, options)
         steps, every, out_dir = options["steps"], options["save_every"], options["out_dir"]
         progress = keras.utils.Progbar(steps, verbose=verbose, stateful_metrics=["loss", "content", "style", "tv"])
@@ -305,11 +306,3 @@ def run(classifier: Any, content: np.ndarray, style: np.ndarray, content_layers:
     if out_dir is not None:
         save_png(result, out_dir / "final.png")
     return result
-
-
-class _no_scope:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
