@@ -196,3 +196,13 @@ def test_vgg_feature_maps_example_draws_each_block_pool(tmp_path):
                                                     "--channels", "2", "--out", str(tmp_path / "vgg.png")])
     assert result["shapes"] == [(1, 32, 32, 64), (1, 16, 16, 128), (1, 8, 8, 256), (1, 4, 4, 512), (1, 2, 2, 512)]
     assert pathlib.Path(result["png"]).stat().st_size > 5_000
+
+
+def test_style_transfer_example_runs_offline_with_a_random_backbone(tmp_path):
+    result = load_example("style_transfer").main(["--random-backbone", "--size", "32", "--steps", "4",
+                                                  "--style-weight", "1e6", "--out", str(tmp_path / "style.png"),
+                                                  "--frames", str(tmp_path / "frames")])
+    assert result["image"].shape == (32, 48, 3) and result["image"].dtype == np.uint8
+    assert np.abs(result["image"].astype(int) - result["content"].astype(int)).max() > 0  # the pixels moved
+    assert pathlib.Path(result["png"]).stat().st_size > 10_000
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir())[-1] == "step_00004.png"

@@ -52,6 +52,7 @@ __all__ = [
     "list_models",
     "load",
     "register_weights",
+    "style_transfer",
     "transfer",
     "tune",
     "TuneResult",
@@ -210,3 +211,82 @@ def robustness(
 
     return measure(model, data, eps, attack, steps=steps, step_size=step_size, random_start=random_start, seed=seed,
                    batch_size=batch_size, png=png, show=show)
+
+
+def style_transfer(
+    content: Any,
+    style: Any,
+    *,
+    backbone: "str | keras.Model" = "vgg19",
+    weights: str | None = "default",
+    content_layers: str | list[str] | None = None,
+    style_layers: str | list[str] | None = None,
+    content_weight: float = 1e4,
+    style_weight: float = 1e-2,
+    tv_weight: float = 0.0,
+    steps: int = 300,
+    learning_rate: float = 5.0,
+    init: str = "content",
+    save_every: int | None = None,
+    out_dir: str | None = None,
+    strategy: Any = None,
+    seed: int = 0,
+    verbose: int = 1,
+) -> Any:
+    """Neural style transfer (Gatys, Ecker & Bethge 2015): ``content`` painted in ``style``'s manner.
+
+    ``content`` and ``style`` are images, raw pixels 0-255 ((height, width) grey or (height, width, 3) RGB
+    arrays) or image file paths. The pixels of a copy of ``content`` (``init="content"``; ``"noise"``: the
+    paper's white-noise start, seeded by ``seed``) are optimised with Adam (``learning_rate`` in pixel units,
+    ``steps`` steps) against ``content_weight`` x the mean squared difference of the ``content_layers``' maps
+    plus ``style_weight`` x the mean squared difference of the ``style_layers``' Gram matrices (channel
+    correlations divided by height x width; 4 x Gatys et al.'s E_l, layers weighted equally) plus
+    ``tv_weight`` x the mean absolute difference of neighbouring pixels. The defaults are TensorFlow's
+    style transfer tutorial's weights and optimiser, whose losses these are. The style image is used at its
+    own size. Pixels stay in 0-255 and go through the backbone's own preprocessing, differentiated.
+
+    ``backbone``: a zoo classifier's name (``"vgg19"``, the paper's; ``"resnet50"``...), loaded with
+    ``weights`` and used headless, or a zoo classifier itself. The default layers come per family
+    (``zoo.tasks.style.STYLE_LAYERS``; VGG: ``block5_conv2`` for content, ``block1_conv1`` ..
+    ``block5_conv1`` for style); name others from the network's layers. ``save_every=N`` writes
+    ``step_NNNNN.png`` every N steps into ``out_dir`` (and ``out_dir`` alone the final image, ``final.png``).
+    ``strategy`` (a ``tf.distribute.Strategy`` or a kind for ``zoo.distribute.strategy``) holds the
+    networks and pixels in its scope. ``verbose=1`` shows a Keras progress bar with the losses.
+
+    Returns the image as a uint8 array (content's height and width, the backbone's channels).
+
+    >>> import zoo, numpy as np
+    >>> net = zoo.create("resnet18", input_shape=(32, 32, 3), base_width=4, stem="cifar")
+    >>> rng = np.random.default_rng(0)
+    >>> image = zoo.style_transfer(rng.uniform(0, 255, (32, 40, 3)), rng.uniform(0, 255, (24, 24)),
+    ...                            backbone=net, steps=2, verbose=0)
+    >>> image.shape, image.dtype
+    ((32, 40, 3), dtype('uint8'))
+    """
+    # lazy: the style module imports TensorFlow; `import zoo` stays light
+    from zoo.tasks import style as style_lib
+
+    content_image = style_lib.read_image(content, "content")
+    style_image = style_lib.read_image(style, "style")
+    options = style_lib.checked_options(steps, learning_rate, {"content_weight": content_weight,
+                                                               "style_weight": style_weight, "tv_weight": tv_weight},
+                                        init, save_every, out_dir, seed)
+    verbose = style_lib.preprocessing_lib.whole_number(verbose, "verbose", name="style_transfer", minimum=0)
+    if isinstance(backbone, str):
+        usable = style_lib.backbone_names()
+        if backbone.partition(".")[0] not in usable:
+            raise ValueError(f"style_transfer: backbone {backbone!r} is not a zoo classifier registered here; "
+                             f"available backbones: {', '.join(usable)}.")
+        classifier = load(backbone, weights=weights, include_top=False)
+    elif hasattr(backbone, "network") and hasattr(backbone, "preprocessing") and hasattr(backbone, "build_config"):
+        if weights != "default":
+            raise ValueError(f"style_transfer: weights={weights!r} applies to a backbone given by name; this "
+                             "classifier keeps its own weights (load it with the weights you want).")
+        classifier = backbone
+    else:
+        raise TypeError(f"style_transfer: backbone must be a zoo classifier's name or a zoo classifier "
+                        f"(zoo.load / zoo.create); got {type(backbone).__name__}.")
+    if strategy is not None:
+        strategy = importlib.import_module("zoo.distribute").strategy(strategy)
+    return style_lib.run(classifier, content_image, style_image, content_layers, style_layers, options,
+                         strategy=strategy, verbose=verbose)
