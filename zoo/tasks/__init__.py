@@ -9,6 +9,7 @@ TASKS = {
     "image_translation": "zoo.tasks.pix2pix:Pix2Pix",
     "translation": "zoo.tasks.translation:Translator",
     "metric_learning": "zoo.tasks.siamese:Siamese",
+    "disentangled_generation": "zoo.tasks.infogan:InfoGAN",
     # Not a registry task: what zoo.load(name, features_only=True) makes of a classifier.
     "image_features": "zoo.tasks.backbone:Backbone",
 }
