@@ -82,7 +82,8 @@ def test_sample_uses_the_given_codes(tiny):
 
 def test_a_few_steps_lower_the_information_losses():
     gan = zoo.create("infogan", **TINY)
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
+    fast = dict(learning_rate=2e-3, beta_1=0.5)
+    gan.compile(d_optimizer=keras.optimizers.Adam(**fast), g_optimizer=keras.optimizers.Adam(**fast))
     images = np.random.default_rng(0).uniform(0, 255, (64, 16, 16, 1)).astype("float32")
     history = gan.fit(images, batch_size=16, epochs=5, verbose=0).history
     assert set(history) == {"d_loss", "g_loss", "info_categorical", "info_continuous"}

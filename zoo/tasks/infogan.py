@@ -140,7 +140,8 @@ class InfoGAN(generative.AdversarialPair):
             fake = self.generator(latent, training=True)
             real_logits = self.discriminator(real, training=True)["logit"]
             fake_outputs = self.discriminator(fake, training=True)
-            d_loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_outputs["logit"]))
+            d_loss = (tf.reduce_mean(tf.nn.softplus(-real_logits))
+                      + tf.reduce_mean(tf.nn.softplus(fake_outputs["logit"])))
             cross_entropy, continuous_loss = self._info_losses(fake_outputs, categorical, continuous)
             info = self.info_weight * cross_entropy + self.continuous_weight * continuous_loss
             scaled = (d_loss + info) / replicas  # inside the tape, or the gradient is lost
