@@ -148,7 +148,23 @@ def test_bundled_weights_reproduce_the_recorded_code_accuracy(zoo_env, monkeypat
 
     recorded = zoo.info("infogan")["weights"]["mnist"]["metrics"]
     model = zoo.load("infogan.mnist")
-    measured = tool.code_accuracy_subset(model, MnistFeatures(zoo.load(FEATURE_MODEL)))
+    judge = MnistFeatures(zoo.load(FEATURE_MODEL))
+    measured = tool.code_accuracy_subset(model, judge)
     assert measured["categorical_code_accuracy_subset"] == pytest.approx(
         recorded["categorical_code_accuracy_subset"], abs=0.02)
+    full = model.code_accuracy(judge.predict, tool.CODE_SAMPLES, seed=tool.SEED)
+    assert full == pytest.approx(recorded["categorical_code_accuracy"], abs=0.02)
+    assert full > 0.4  # well above the 0.1 a code unrelated to the digits scores
     assert recorded["fid_mnist"] < recorded["fid_mnist_noise"] / 5
+
+
+def test_tune_space_scores_fid_and_reports_code_accuracy(tmp_path, monkeypatch, zoo_env):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # FID-MNIST and the code accuracy read the bundled classifier
+    images = np.random.default_rng(0).integers(0, 255, (32, 28, 28, 1)).astype("float32")
+    result = zoo.tune("infogan", images, images, max_trials=1, epochs=1, batch_size=16, directory=str(tmp_path),
+                      fixed={"base_filters": 16}, verbose=0)
+    assert result.objective == "fid_mnist" and result.direction == "min" and result.trials[0]["score"] > 0
+    trial = result.tuner.oracle.get_trial(result.trials[0]["trial_id"])
+    assert 0.1 <= trial.metrics.get_last_value("categorical_code_accuracy") <= 1.0
+    assert result.best_model.build_config["base_filters"] == 16
+    assert result.best_model.sample(2, seed=0, codes={"categorical": [1, 2]}).shape == (2, 28, 28, 1)
