@@ -38,7 +38,7 @@ def test_list_pretrained_shows_every_weights_tag_with_its_source():
     assert rows["resnet50.keras_in1k_notop"].split()[1:] == ["resnet", "URL"]
     # A pattern with a dot matches name.tag; --json gives the same references.
     assert json.loads(run("list", "*.mnist", "--json").stdout) == [
-        "aae.mnist", "cgan.mnist", "dcgan.mnist", "resnet18.mnist", "siamese.mnist", "vae.mnist"]
+        "aae.mnist", "cgan.mnist", "dcgan.mnist", "infogan.mnist", "resnet18.mnist", "siamese.mnist", "vae.mnist"]
     assert json.loads(run("list", "resnet18", "--pretrained", "--json").stdout) == ["resnet18.tv_in1k", "resnet18.mnist"]
     assert run("list", "*.nosuchtag", check=False).returncode == 1
     # Plain `zoo list` names every tag too, the default first.

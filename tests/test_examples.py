@@ -129,6 +129,15 @@ def test_generative_examples_run_and_write_their_pngs(tmp_path):
     assert codes.shape == (24, 2) and (tmp_path / "latent.png").stat().st_size > 1000
 
 
+def test_infogan_example_trains_and_writes_a_traversal_per_continuous_code(tmp_path, zoo_env, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the code accuracy reads the bundled classifier
+    digits = np.random.default_rng(0).integers(0, 256, (16, 28, 28)).astype("float32")
+    gan, accuracy = load_example("infogan_traversal").main(
+        ["--epochs", "1", "--base-filters", "4", "--out", str(tmp_path)], images=digits)
+    assert [p.name for p in sorted(tmp_path.glob("*.png"))] == ["traverse_c1.png", "traverse_c2.png"]
+    assert 0.1 <= accuracy <= 1.0  # matching codes to digits gets at least one digit in ten right
+
+
 def test_translate_dates_example_trains_evaluates_and_plots(tmp_path):
     example = load_example("translate_dates")
     result = example.main(["--train-size", "400", "--test-size", "40", "--epochs", "1", "--out", str(tmp_path / "a.png")])

@@ -10,6 +10,7 @@ TASKS = {
     "translation": "zoo.tasks.translation:Translator",
     "metric_learning": "zoo.tasks.siamese:Siamese",
     "domain_adaptation": "zoo.tasks.dann:DANN",
+    "disentangled_generation": "zoo.tasks.infogan:InfoGAN",
     # Not a registry task: what zoo.load(name, features_only=True) makes of a classifier.
     "image_features": "zoo.tasks.backbone:Backbone",
 }
