@@ -85,3 +85,12 @@ def test_weights_file_loads_into_the_same_architecture(small_resnet, tmp_path):
 def test_missing_weights_file_is_named():
     with pytest.raises(FileNotFoundError, match="no/such.weights.h5"):
         zoo.load("resnet18", weights="no/such.weights.h5")
+
+
+def test_a_saved_model_refuses_build_options_instead_of_dropping_them(small_resnet, tmp_path):
+    path = tmp_path / "m.keras"
+    small_resnet.save(path)
+    for options in ({"num_classes": 3}, {"features_only": True}, {"input_shape": (64, 64, 3)}):
+        with pytest.raises(ValueError, match="loads as it was saved; " + next(iter(options))):
+            zoo.load(str(path), **options)
+    assert zoo.load(str(path)).num_classes == small_resnet.num_classes  # alone, it loads

@@ -89,7 +89,7 @@ def load(
     """A named model, ready to use: a ``keras.Model`` subclass with task behaviour.
 
     ``name`` is a registry name, ``name.tag`` for a named weights tag, the path
-    of a ``.keras`` file saved from a zoo model, a preset folder written by
+    of a ``.keras`` file saved from a zoo model (loaded as saved: build options are refused), a preset folder written by
     ``model.save_preset(dir)``, or ``"hf://owner/name[@revision]"`` for a preset
     pushed with ``model.push_to_hub``.
     ``weights="default"`` asks for the model's default pretrained weights,
