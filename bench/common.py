@@ -20,6 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # run as `python bench/x.py` from a checkout
     sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# zoo.bench.AA_TOLERANCE, repeated so importing this module does not import TensorFlow.
+AA_TOLERANCE = 0.05
 
 
 def arguments(description: str, **extra: dict[str, Any]) -> argparse.Namespace:
@@ -41,20 +43,30 @@ class Report:
         self.start = time.perf_counter()
 
     def row(self, what: str, ours: float, reference: float | None = None, unit: str = "images/s", *,
-            higher_is_better: bool = True, **extra: Any) -> float | None:
+            higher_is_better: bool = True, cpu_ratio: float | None = None, mfu: dict | None = None,
+            **extra: Any) -> float | None:
         """One comparison; the ratio is always ``ours / reference`` as measured (rates: higher is
-        better; times: pass ``higher_is_better=False``)."""
+        better; times: pass ``higher_is_better=False``). ``cpu_ratio``: the same comparison by process
+        CPU time; ``mfu``: ``zoo.bench.mfu(...)`` of ours, for training and inference rows."""
         ours, reference = float(ours), None if reference is None else float(reference)
         ratio = None if not reference else ours / reference
         self.rows.append({"what": what, "ours": ours, "reference": reference, "unit": unit, "ratio": ratio,
-                          "higher_is_better": higher_is_better, **extra})
+                          "higher_is_better": higher_is_better, "cpu_ratio": cpu_ratio,
+                          "mfu": None if mfu is None else mfu["mfu"],
+                          "mfu_fp32": None if mfu is None else mfu["mfu_fp32"], **extra})
         return ratio
 
-    def goal(self, goal: str, ratio: float | None, target: float, *, at_least: bool = True, why: str = "") -> None:
+    def goal(self, goal: str, ratio: float | None, target: float, *, at_least: bool = True, why: str = "",
+             aa: float | None = None, clock: str = "cpu") -> None:
+        """A goal is judged only when its A/A (the reference against its twin, by the same ``clock``)
+        is within ±5 %; otherwise it is reported "not judged (A/A x.xx)", never met or not met."""
         ratio = None if ratio is None else float(ratio)
-        met = ratio is not None and bool(ratio >= target if at_least else ratio <= target)
+        judged = ratio is not None and aa is not None and abs(float(aa) - 1.0) <= AA_TOLERANCE
+        met = judged and bool(ratio >= target if at_least else ratio <= target)
+        verdict = ("met" if met else "not met") if judged else f"not judged (A/A {'-' if aa is None else f'{aa:.2f}'})"
         self.goals.append({"goal": goal, "ratio": ratio, "target": target, "at_least": at_least, "met": met,
-                           "why": why})
+                           "judged": judged, "verdict": verdict, "aa": None if aa is None else float(aa),
+                           "clock": clock, "why": why})
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -78,23 +90,38 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def percent(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def times(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}×"
+
+
+def goal_table(goals: list[dict], script: str | None = None) -> list[str]:
+    head = "| goal |" + (" script |" if script else "") + " A/A | measured | clock | verdict |"
+    lines = [head, "|---|" + ("---|" if script else "") + "---:|---:|---|---|"]
+    for goal in goals:
+        verdict = goal["verdict"] if goal["verdict"] == "met" else f"**{goal['verdict']}**"
+        why = f" — {goal['why']}" if goal["why"] and not goal["met"] else ""
+        lines.append(f"| {goal['goal']} |" + (f" `{script}` |" if script else "") +
+                     f" {times(goal['aa'])} | {times(goal['ratio'])} | {goal['clock']} | {verdict}{why} |")
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
     """A Markdown section: the rows, the goals, the notes."""
     lines = [f"### `{result['command']}`" + (" (smoke: figures mean nothing)" if result["smoke"] else ""), ""]
     if result["rows"]:
-        lines += ["| measured | ours | reference | unit | ours / reference |", "|---|---:|---:|---|---:|"]
+        lines += ["| measured | ours | reference | unit | ours / reference (wall) | (CPU) | MFU | MFU of fp32 peak |",
+                  "|---|---:|---:|---|---:|---:|---:|---:|"]
         for row in result["rows"]:
-            ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}×"
             lines.append(f"| {row['what']} | {number(row['ours'])} | {number(row['reference'])} | {row['unit']} | "
-                         f"{ratio} |")
+                         f"{times(row['ratio'])} | {times(row.get('cpu_ratio'))} | {percent(row.get('mfu'))} | "
+                         f"{percent(row.get('mfu_fp32'))} |")
         lines.append("")
     if result["goals"]:
-        lines += ["| goal | measured | met |", "|---|---:|---|"]
-        for goal in result["goals"]:
-            ratio = "-" if goal["ratio"] is None else f"{goal['ratio']:.2f}×"
-            verdict = "yes" if goal["met"] else "**no**"
-            lines.append(f"| {goal['goal']} | {ratio} | {verdict}{' — ' + goal['why'] if goal['why'] and not goal['met'] else ''} |")
-        lines.append("")
+        lines += goal_table(result["goals"]) + [""]
     lines += [f"- {note}" for note in result["notes"]]
     lines.append(f"- wall time of the script: {result['seconds']:.0f} s")
     return "\n".join(lines) + "\n"

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, render
+from common import ROOT, goal_table, render
 
 # Cheapest first, so a broken environment shows up quickly.
 SCRIPTS = ("cli", "load", "finetune_pipeline", "resnet50", "generative", "seq", "scaling", "distribute")
@@ -46,15 +46,17 @@ def markdown(results: list[dict], machine: dict, total_seconds: float, smoke: bo
              f"- machine: {machine['cores']} cores, {machine['cpu']}, CPU flags: "
              f"{', '.join(machine['cpu_flags']) or 'none of AVX2/AVX512/AMX'}",
              f"- software: Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras {machine['keras']}",
-             f"- wall time of the whole run: {total_seconds / 60:.1f} min", "", "## Goals", "",
-             "| goal | script | measured | met |", "|---|---|---:|---|"]
+             f"- wall time of the whole run: {total_seconds / 60:.1f} min", "",
+             "A goal is judged only when its A/A run (the reference against a twin of itself, timed exactly like "
+             "the comparison) lands within 1.00 ± 0.05 by the goal's clock; otherwise it says \"not judged\". "
+             "Clocks: `cpu` is this process's CPU time per step (all threads), `wall` the elapsed time. MFU is "
+             "achieved FLOP/s (profiler forward FLOPs; training counted as 3× forward) over the matmul peak "
+             "measured in the same run for the row's precision, and over the fp32 peak.", "", "## Goals", ""]
+    lines += goal_table([], script="-")  # the header
     for result in results:
-        for goal in result.get("goals", []):
-            ratio = "-" if goal["ratio"] is None else f"{goal['ratio']:.2f}×"
-            why = f" — {goal['why']}" if goal["why"] and not goal["met"] else ""
-            lines.append(f"| {goal['goal']} | `{result['script']}` | {ratio} | {'yes' if goal['met'] else '**no**'}{why} |")
+        lines += goal_table(result.get("goals", []), result["script"])[2:]
         if result.get("failed"):
-            lines.append(f"| (script failed) | `{result['script']}` | - | **no** |")
+            lines.append(f"| (script failed) | `{result['script']}` | - | - | - | **failed** |")
     lines += ["", "## Figures", ""]
     for result in results:
         if result.get("failed"):

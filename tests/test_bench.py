@@ -55,7 +55,17 @@ def test_bench_script_smoke(name, tmp_path):
             assert math.isfinite(row["ratio"]) and row["ratio"] > 0, row
             assert row["ratio"] == pytest.approx(row["ours"] / row["reference"])
     for goal in result["goals"]:
-        assert goal["met"] == (goal["ratio"] >= goal["target"] if goal["at_least"] else goal["ratio"] <= goal["target"])
+        # A goal is judged only when its A/A (reference vs its twin) is within 5 %; never "met" otherwise.
+        assert goal["judged"] == (goal["ratio"] is not None and goal["aa"] is not None
+                                  and abs(goal["aa"] - 1) <= 0.05), goal
+        if goal["judged"]:
+            wanted = goal["ratio"] >= goal["target"] if goal["at_least"] else goal["ratio"] <= goal["target"]
+            assert goal["met"] == wanted and goal["verdict"] == ("met" if wanted else "not met"), goal
+        else:
+            assert not goal["met"] and goal["verdict"].startswith("not judged (A/A"), goal
+    for row in result["rows"]:  # every training and inference row says how much of the machine it used
+        if row["what"].startswith(("train,", "infer,")) or "train step" in row["what"]:
+            assert 0 < row["mfu"] < 1.5 and 0 < row["mfu_fp32"] < 1.5, row
 
 
 def test_run_all_writes_results_with_machine_and_goals(tmp_path):
@@ -93,6 +103,10 @@ def test_zoo_bench_json_reports_every_figure():
     assert report["gflop_per_s"] == pytest.approx(report["gflops_per_sample"] * report["images_per_s"])
     assert report["peak_fraction"] == pytest.approx(report["gflop_per_s"] / report["matmul_peak_gflop_per_s"])
     assert 0 < report["peak_fraction"] < 1.5
+    # MFU against the row's own precision's peak and against the fp32 peak (the same for an fp32 run).
+    assert report["mfu"] == pytest.approx(report["peak_fraction"], rel=1e-6)
+    assert report["mfu_fp32"] == pytest.approx(report["gflop_per_s"] / report["fp32_peak_gflop_per_s"], rel=1e-6)
+    assert report["cpu_step_ms"] > 0 and report["compute_precision"] == "float32"
     assert report["params"] > 0 and report["peak_memory_mb"] > 100
 
 

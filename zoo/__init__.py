@@ -111,8 +111,10 @@ def load(
     maps per stage instead of a classifier, for dense tasks.
     ``strategy`` (a ``tf.distribute.Strategy`` or a kind such as ``"auto"`` or
     ``"mirrored:2"``) builds the model's variables under that strategy.
-    ``mixed_precision`` (``"auto"``: bf16 on TPU, fp16 on GPU, off on CPU; or
-    ``"bf16"``, ``"fp16"``) builds it with a mixed dtype policy.
+    ``mixed_precision`` (``"auto"``: bf16 on TPU, fp16 on GPU, oneDNN's bf16 graph
+    rewrite on a CPU with AVX512_BF16/AMX, float32 on other CPUs; ``"bf16"``: the
+    fastest bf16 for the device; or ``"fp16"``, ``"mixed_bfloat16"``, ``"onednn_bf16"``;
+    see ``zoo.precision``) computes in 16 bits with float32 variables.
 
     >>> import zoo
     >>> model = zoo.load("resnet50", weights=None, num_classes=10, input_shape=(64, 64, 3))

@@ -1,6 +1,6 @@
 """Throughput measurement: ``zoo bench NAME`` and the helpers the ``bench/`` scripts share.
 
-Every figure is measured, in this process: step times after a warm-up, the
+Every figure is measured, in this process: step times (wall and process CPU) after a warm-up, the
 model's FLOPs (counted by TensorFlow's profiler on the forward graph), and the
 machine's matmul peak (a timed large matmul in the same precision), so achieved
 GFLOP/s can be read against what this CPU can do.
@@ -13,6 +13,9 @@ GFLOP/s can be read against what this CPU can do.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import os
 import platform
 import resource
@@ -39,50 +42,99 @@ TRAIN_FLOPS_PER_FORWARD = 3
 
 # --- timing ---------------------------------------------------------------------------------------
 
+# A/A (the reference against a twin of itself, timed exactly like the comparison) must land within
+# 1 ± AA_TOLERANCE before a goal is judged: a gap smaller than the noise is no verdict.
+AA_TOLERANCE = 0.05
+CLOCKS = ("wall", "cpu")
 
-def alternate(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """Seconds per step of one timed round, by two clocks: wall time (what a user waits) and this
+    process's CPU time over all its threads (the work done; on a shared 2-core VM the wall clock of a
+    step sometimes snaps to 512 ms while one core idles, the CPU clock does not)."""
+
+    wall: float
+    cpu: float
+
+
+class _Clock:
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def per_step(self, steps: int) -> Step:
+        return Step((time.perf_counter() - self.wall) / steps, (time.process_time() - self.cpu) / steps)
+
+
+def alternate(runs: dict[str, Callable[[], Step]], rounds: int, warm_up_rounds: int = 0) -> dict[str, list[Step]]:
     """Call each run once per round, in turn (A B A B ...), so slow drift of the machine (turbo,
-    other processes) lands on every contender alike. Each run returns its own seconds per step."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(rounds):
+    other processes) lands on every contender alike. Each run returns its own ``Step``; the first
+    ``warm_up_rounds`` rounds are run and dropped (caches, allocators and thread pools settle)."""
+    times: dict[str, list[Step]] = {name: [] for name in runs}
+    for index in range(warm_up_rounds + rounds):
         for name, run in runs.items():
-            times[name].append(run())
+            step = run()
+            if index >= warm_up_rounds:
+                times[name].append(step)
     return times
 
 
-def summary(step_seconds: list[float]) -> dict[str, float]:
-    """Median step time and its spread (fastest and slowest round, as a fraction of the median)."""
-    median = statistics.median(step_seconds)
-    return {"step_ms": 1000 * median, "spread": (max(step_seconds) - min(step_seconds)) / median,
-            "rounds": len(step_seconds)}
+def paired_ratio(ours: list[Step], reference: list[Step], clock: str = "cpu") -> float:
+    """Ours' rate over the reference's: the median over rounds of (reference time / ours' time) in
+    the same round, so a round slowed for everyone cancels out."""
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS}; got {clock!r}.")
+    return statistics.median(getattr(r, clock) / getattr(o, clock) for o, r in zip(ours, reference))
 
 
-def fit_timer(fit: Callable, data: tf.data.Dataset, steps: int, warm_up: bool = True) -> Callable[[], float]:
-    """Seconds per training step of ``fit`` (a model's ``fit``) over ``steps`` batches of ``data``;
+def rate(steps: list[Step], per_step: float, clock: str = "wall") -> float:
+    """Median rate (``per_step`` units per second of ``clock``) over the rounds."""
+    return per_step / statistics.median(getattr(step, clock) for step in steps)
+
+
+def calibrated(aa: float | None) -> bool:
+    return aa is not None and abs(aa - 1.0) <= AA_TOLERANCE
+
+
+def summary(steps: list[Step]) -> dict[str, float]:
+    """Median step time by both clocks and the wall time's spread (fastest and slowest round, as a
+    fraction of the median)."""
+    wall = [step.wall for step in steps]
+    median = statistics.median(wall)
+    return {"step_ms": 1000 * median, "cpu_step_ms": 1000 * statistics.median(step.cpu for step in steps),
+            "spread": (max(wall) - min(wall)) / median, "rounds": len(steps)}
+
+
+def fit_timer(fit: Callable, data: tf.data.Dataset, steps: int, warm_up: bool = True) -> Callable[[], Step]:
+    """Time per training step of ``fit`` (a model's ``fit``) over ``steps`` batches of ``data``;
     its first call, which traces and compiles, is made here as the warm-up (``warm_up=False`` when
     the train function is already traced for these shapes)."""
     if warm_up:
         fit(data, epochs=1, steps_per_epoch=max(1, min(steps, 2)), shuffle=False, verbose=0)
 
-    def run() -> float:
-        start = time.perf_counter()
+    def run() -> Step:
+        clock = _Clock()
         fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
-        return (time.perf_counter() - start) / steps
+        return clock.per_step(steps)
 
     return run
 
 
-def call_timer(function: Callable, inputs: Any, steps: int) -> Callable[[], float]:
-    """Seconds per call of a compiled function (warmed up here); the last result is read back so
-    the time includes finishing the work."""
-    _read(function(inputs))
+def call_timer(function: Callable, inputs: Any, steps: int, scope: Callable[[], Any] | None = None
+               ) -> Callable[[], Step]:
+    """Time per call of a compiled function (warmed up here); the last result is read back so
+    the time includes finishing the work. ``scope`` (e.g. a model's ``precision_scope``) wraps the calls."""
+    scope = scope or contextlib.nullcontext
+    with scope():
+        _read(function(inputs))
 
-    def run() -> float:
-        start = time.perf_counter()
-        for _ in range(steps):
-            result = function(inputs)
-        _read(result)
-        return (time.perf_counter() - start) / steps
+    def run() -> Step:
+        with scope():
+            clock = _Clock()
+            for _ in range(steps):
+                result = function(inputs)
+            _read(result)
+            return clock.per_step(steps)
 
     return run
 
@@ -95,8 +147,10 @@ def _read(result: Any) -> None:
 # --- what the machine and the model can do -------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 4) -> float:
-    """GFLOP/s of a ``size``-square matmul in ``dtype`` on this machine, best of three timings."""
+    """GFLOP/s of a ``size``-square matmul in ``dtype`` on this machine, best of three timings
+    (measured once per process and size: every row of a run is read against the same peak)."""
     a = tf.random.normal([size, size], dtype="float32")
     a = tf.cast(a, dtype)
 
@@ -113,6 +167,19 @@ def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 4) -> f
         _read(chain(a))
         best = min(best, time.perf_counter() - start)
     return 2 * size**3 * repeats / best / 1e9
+
+
+PEAK_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+def mfu(flops_per_step: float, step: Step, precision: str = "fp32", peak_size: int = 2048) -> dict[str, float]:
+    """Model FLOP utilisation of one row: achieved FLOP/s (``flops_per_step`` over the wall-clock step)
+    divided by the matmul peak of the row's precision and by the float32 peak, both measured in this process."""
+    achieved = flops_per_step / step.wall / 1e9
+    own = matmul_peak(PEAK_DTYPES[precision], peak_size)
+    fp32 = matmul_peak("float32", peak_size)
+    return {"gflop_per_s": achieved, "mfu": achieved / own, "mfu_fp32": achieved / fp32,
+            "peak_gflop_per_s": own, "fp32_peak_gflop_per_s": fp32}
 
 
 def forward_flops(function: Callable, *input_specs: tf.TensorSpec) -> float:
@@ -201,20 +268,24 @@ def run(name: str, *, batch_size: int = 32, image_size: int | None = None, mode:
         timer = fit_timer(work.fit, work.train_data, steps)
     else:
         function = tf.function(work.forward, jit_compile=jit)
-        timer = call_timer(function, work.forward_inputs, steps)
+        timer = call_timer(function, work.forward_inputs, steps, scope=model.precision_scope)
     step_seconds = alternate({"model": timer}, rounds)["model"]
     figures = summary(step_seconds)
     samples_per_second = batch_size / (figures["step_ms"] / 1000)
     flops = forward_flops(work.forward, *work.forward_specs)
     gflops = flops / 1e9 * (TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1)
-    peak = matmul_peak("bfloat16" if precision == "bf16" else "float16" if precision == "fp16" else "float32")
+    median_step = Step(figures["step_ms"] / 1000, figures["cpu_step_ms"] / 1000)
+    utilisation = mfu(gflops * 1e9 * batch_size, median_step, precision)
+    peak = utilisation["peak_gflop_per_s"]
     return {
         "name": name, "mode": mode, "precision": precision, "jit": jit, "strategy": type(chosen).__name__,
         "replicas": chosen.num_replicas_in_sync, "batch_size": batch_size, "image_size": image_size,
         "unit": work.unit, f"{work.unit}_per_s": samples_per_second * work.units_per_sample,
         "samples_per_s": samples_per_second, **figures, "params": model.count_params(),
         "gflops_per_sample": gflops, "gflop_per_s": gflops * samples_per_second, "matmul_peak_gflop_per_s": peak,
-        "peak_fraction": gflops * samples_per_second / peak, "peak_memory_mb": peak_memory_mb(),
+        "peak_fraction": gflops * samples_per_second / peak, "mfu": utilisation["mfu"],
+        "mfu_fp32": utilisation["mfu_fp32"], "fp32_peak_gflop_per_s": utilisation["fp32_peak_gflop_per_s"],
+        "compute_precision": model.compute_precision, "peak_memory_mb": peak_memory_mb(),
     }
 
 
@@ -224,13 +295,14 @@ def describe(report: dict[str, Any]) -> str:
         f"{report['name']} {report['mode']} {report['precision']}{' +XLA' if report['jit'] else ''}  "
         f"batch {report['batch_size']}  {report['strategy']} x{report['replicas']}",
         f"  throughput   {report[f'{unit}_per_s']:,.1f} {unit}/s",
-        f"  step time    {report['step_ms']:.1f} ms median, spread {100 * report['spread']:.1f}% over "
+        f"  step time    {report['step_ms']:.1f} ms median ({report['cpu_step_ms']:.1f} ms process CPU), spread {100 * report['spread']:.1f}% over "
         f"{report['rounds']} rounds",
         f"  parameters   {report['params']:,}",
         f"  GFLOPs       {report['gflops_per_sample']:.3f} per sample ({report['mode']}), "
         f"{report['gflop_per_s']:.1f} GFLOP/s achieved",
-        f"  matmul peak  {report['matmul_peak_gflop_per_s']:.1f} GFLOP/s measured -> "
-        f"{100 * report['peak_fraction']:.1f}% of peak",
+        f"  matmul peak  {report['matmul_peak_gflop_per_s']:.1f} GFLOP/s measured ({report['precision']}) -> "
+        f"MFU {100 * report['mfu']:.1f}%; {100 * report['mfu_fp32']:.1f}% of the fp32 peak "
+        f"({report['fp32_peak_gflop_per_s']:.1f} GFLOP/s)",
         f"  peak memory  {report['peak_memory_mb']:,.0f} MB (process peak RSS)",
     ]
     return "\n".join(lines)

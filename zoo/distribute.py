@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import warnings
 from typing import Any
 
 import tensorflow as tf
@@ -164,34 +163,6 @@ def cpu_flags() -> list[str]:
     except OSError:
         pass
     return []
-
-
-def _warn_if_slow_bf16(chosen: tf.distribute.Strategy) -> None:
-    if is_tpu(chosen) or tf.config.list_logical_devices("GPU"):
-        return
-    flags = cpu_flags()
-    if flags and not any(flag in flags for flag in BF16_CPU_FLAGS):
-        warnings.warn(
-            "mixed_precision='bf16' on a CPU without AVX512_BF16 or AMX: TensorFlow emulates bf16 here, so "
-            "it runs far slower than float32 (ResNet50 training at 0.07x the float32 speed in bench/resnet50.py "
-            "on such a CPU). Leave mixed_precision unset (or 'auto') on this machine.", RuntimeWarning, stacklevel=3)
-
-
-def mixed_precision_policy(mode: str | None, chosen: tf.distribute.Strategy) -> str:
-    """The Keras dtype policy for ``mode``: ``"auto"`` -> bf16 on TPU, fp16 on GPU, fp32 on CPU.
-    Forcing bf16 on a CPU that lacks bf16 instructions warns (it is slower than float32 there)."""
-    if mode in (None, "off", "float32"):
-        return "float32"
-    if mode == "auto":
-        if is_tpu(chosen):
-            return "mixed_bfloat16"
-        return "mixed_float16" if tf.config.list_logical_devices("GPU") else "float32"
-    if mode in ("bf16", "mixed_bfloat16"):
-        _warn_if_slow_bf16(chosen)
-        return "mixed_bfloat16"
-    if mode in ("fp16", "mixed_float16"):
-        return "mixed_float16"
-    raise ValueError(f"mixed_precision must be None, 'auto', 'bf16' or 'fp16'; got {mode!r}.")
 
 
 def is_chief(chosen: tf.distribute.Strategy) -> bool:

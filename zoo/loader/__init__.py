@@ -38,9 +38,9 @@ def build_path(reference: Reference) -> Callable[[Reference, dict[str, Any]], An
 
 
 @contextlib.contextmanager
-def _placement(strategy: Any, mixed_precision: str | None) -> Iterator[None]:
-    """Variables under ``strategy``'s scope, layers with the mixed dtype policy (restored afterwards)."""
-    if strategy is None and mixed_precision is None:
+def _placement(strategy: Any, precision: Any) -> Iterator[None]:
+    """Variables under ``strategy``'s scope, layers with ``precision``'s dtype policy (restored afterwards)."""
+    if strategy is None and precision is None:
         yield
         return
     # lazy: keras and zoo.distribute import TensorFlow; only once something is built (parsing stays TF-free)
@@ -49,9 +49,9 @@ def _placement(strategy: Any, mixed_precision: str | None) -> Iterator[None]:
     from zoo import distribute
 
     chosen = distribute.strategy(strategy)
-    policy = distribute.mixed_precision_policy(mixed_precision, chosen)
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)  # layers take the policy when they are built
+    if precision is not None:
+        keras.config.set_dtype_policy(precision.keras_policy)  # layers take the policy when they are built
     try:
         with chosen.scope():
             yield
@@ -64,8 +64,17 @@ def build(reference: Reference, *, num_classes: int | None = None, input_shape: 
     """Build what ``reference`` names, by its build path (``zoo.load`` parses and checks first)."""
     overrides = dict(config, num_classes=num_classes, input_shape=input_shape)
     build_function = build_path(reference)
-    with _placement(strategy, mixed_precision):
-        return build_function(reference, overrides)
+    precision = None
+    if mixed_precision is not None:
+        # lazy: zoo.precision reads TensorFlow's devices
+        from zoo import distribute, precision as precisions
+
+        precision = precisions.choose(mixed_precision, distribute.strategy(strategy))
+    with _placement(strategy, precision):
+        model = build_function(reference, overrides)
+    if precision is not None:  # "onednn_bf16": its compiled steps run under oneDNN's bf16 rewrite
+        model.compute_precision = precision.name
+    return model
 
 
 def download(entry) -> None:

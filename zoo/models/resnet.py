@@ -20,6 +20,7 @@ import keras
 from keras import layers
 
 from zoo.models._common import classifier_input, classifier_model, dense_predictions, global_average_pool
+from zoo.models.fused_batch_norm import FusedBatchNormalization
 
 BLOCKS_PER_STAGE = {
     18: (2, 2, 2, 2),
@@ -61,7 +62,8 @@ class _Layout:
         )(x)
 
     def bn(self, x, name: str):
-        return layers.BatchNormalization(axis=-1, epsilon=self.bn_epsilon, momentum=self.bn_momentum, name=name)(x)
+        # Fused: one op instead of Keras' eight (bench/resnet50.py measures the difference).
+        return FusedBatchNormalization(axis=-1, epsilon=self.bn_epsilon, momentum=self.bn_momentum, name=name)(x)
 
 
 def _basic_block(x, layout: _Layout, filters: int, stride: int, name: str):

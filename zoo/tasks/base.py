@@ -15,13 +15,14 @@ instead of keeping tables keyed by task name:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any, Callable
 
 import keras
 import numpy as np
 
-from zoo import registry
+from zoo import precision, registry
 from zoo.tasks import TASKS
 from zoo.tasks.benchmark import Workload
 from zoo.tasks.sharing import Shareable
@@ -51,6 +52,9 @@ class ZooTask(Shareable, keras.Model):
         self.build_config = dict(self.spec.config if build_config is None else build_config)
         self.weights_tag = weights_tag
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.METRICS}
+        # What zoo.load(mixed_precision=...) chose (zoo.precision): "float32", a Keras policy's name, or
+        # "onednn_bf16", under which compiled steps run with oneDNN's bf16 rewrite.
+        self.compute_precision = "float32"
 
     @property
     def full_name(self) -> str:
@@ -65,6 +69,38 @@ class ZooTask(Shareable, keras.Model):
     @property
     def metrics(self):
         return list(self.trackers.values()) if self.METRICS else super().metrics
+
+    # --- precision: compiled steps under oneDNN's bf16 rewrite -------------------------------
+
+    def precision_scope(self):
+        """The context this model's compiled functions run in (bench/ uses it for its own forward functions)."""
+        return precision.onednn_bf16() if self.compute_precision == "onednn_bf16" else contextlib.nullcontext()
+
+    def _in_precision(self, function):
+        if function is None or self.compute_precision != "onednn_bf16" or getattr(function, "_zoo_precision", False):
+            return function
+
+        def run(*args, **kwargs):
+            with self.precision_scope():
+                return function(*args, **kwargs)
+
+        run._zoo_precision = True
+        return run
+
+    def make_train_function(self, force=False):
+        super().make_train_function(force=force)
+        self.train_function = self._in_precision(self.train_function)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        super().make_test_function(force=force)
+        self.test_function = self._in_precision(self.test_function)
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        super().make_predict_function(force=force)
+        self.predict_function = self._in_precision(self.predict_function)
+        return self.predict_function
 
     # --- saving and reloading ------------------------------------------------------------------
 
