@@ -81,6 +81,19 @@ def workers(count: int, steps: int, batch: int, epochs: int) -> list[subprocess.
                 {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": i}}) for i in range(count)]
 
 
+def machine_use(batch: int, peak_size: int):
+    """steps/s -> MFU of one global step (the children's model, counted here: the same architecture)."""
+    import tensorflow as tf
+
+    import zoo
+    from zoo import bench
+
+    model = zoo.create("resnet18", input_shape=(32, 32, 1), stem="cifar", base_width=16, num_classes=10)
+    forward = bench.forward_flops(lambda t: model(t, training=False), tf.TensorSpec((batch, 32, 32, 1), tf.float32))
+    return lambda steps_per_second: bench.mfu(forward * bench.TRAIN_FLOPS_PER_FORWARD,
+                                              bench.Step(1 / steps_per_second, float("nan")), "fp32", peak_size)
+
+
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], **{
         "--steps": dict(type=int, default=12, help="steps per epoch"),
@@ -97,14 +110,18 @@ def main() -> None:
     else:  # one at a time, so runs do not compete for the cores
         figures = {name: result(launch()) for name, launch in launches.items()}
     one_device, mirrored, one_worker, two_workers = (figures[name] for name in launches)
-    report.row("MirroredStrategy, 2 logical CPU devices (vs 1 device)", mirrored, one_device, "steps/s")
-    report.row("2 workers on 127.0.0.1 (vs 1 worker, MultiWorkerMirroredStrategy)", two_workers, one_worker,
-               "steps/s")
-    report.row("1 worker, MultiWorkerMirroredStrategy (vs 1 device, no strategy)", one_worker, one_device, "steps/s")
+    utilisation = machine_use(batch, 512 if args.smoke else 2048)
+    report.row("train, MirroredStrategy, 2 logical CPU devices (vs 1 device)", mirrored, one_device, "steps/s",
+               mfu=utilisation(mirrored))
+    report.row("train, 2 workers on 127.0.0.1 (vs 1 worker, MultiWorkerMirroredStrategy)", two_workers, one_worker,
+               "steps/s", mfu=utilisation(two_workers))
+    report.row("train, 1 worker, MultiWorkerMirroredStrategy (vs 1 device, no strategy)", one_worker, one_device,
+               "steps/s", mfu=utilisation(one_worker))
+    report.row("train, 1 device, no strategy", one_device, None, "steps/s", mfu=utilisation(one_device))
     report.note(f"ResNet-18 (CIFAR stem, base width 16) on 32x32x1, global batch {batch}, {steps} steps per epoch, "
                 f"median of the {epochs - 1} epochs after the first; each figure from its own process(es).")
     report.note("One 2-core machine: replicas and workers share the same two cores, so no speed-up is expected; "
-                "the ratios are what the distribution machinery costs.")
+                "the ratios are what the distribution machinery costs. No goal here, so no A/A.")
     report.finish()
 
 

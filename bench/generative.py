@@ -8,14 +8,16 @@ images", "Variational AutoEncoder"): a ``keras.Model`` subclass with its own ``t
 ``keras.Sequential`` / functional layers. The reference networks have the same layers, weight
 shapes and parameter counts as ``zoo.create("dcgan")`` and ``zoo.create("vae")`` (checked
 before timing), and the reference steps use the same losses, optimizers and input scaling:
-raw 0-255 pixels, scaled inside the step. Both train with ``fit`` on one synthetic batch,
-repeated. The four ``fit`` timers run in alternating rounds in a single process, so drift of
-the machine affects ours and the reference alike.
+raw 0-255 pixels, scaled inside the step. Each reference also has a twin, built and compiled
+the same way with the reference's weights copied in: the A/A calibration. All train with ``fit``
+on one synthetic batch (64 images), repeated. The six ``fit`` timers (per model: reference,
+twin, ours) run in alternating rounds in a single process, 8 DCGAN / 30 VAE steps per timing,
+11 rounds after one dropped warm-up round, so drift of the machine affects every contender
+alike. Goals are judged by process CPU time per step (paired by round, see zoo.bench.Step),
+only when the A/A lands within ±5 %; wall-clock rates and ratios are printed beside them.
 """
 
 from __future__ import annotations
-
-import statistics
 
 from common import Report, arguments
 
@@ -183,53 +185,126 @@ def same_networks(what: str, ours: keras.Model, reference: keras.Model) -> int:
     return ours.count_params()
 
 
+def twin_of(reference: keras.Model, build, networks: tuple[str, ...]) -> keras.Model:
+    """The A/A twin: ``build()`` makes the reference again, the same way; then each of its ``networks``
+    takes the reference's weights (checked shape by shape)."""
+    twin = build()
+    for name in networks:
+        same_networks(f"twin {name}", getattr(twin, name), getattr(reference, name))
+        getattr(twin, name).set_weights(getattr(reference, name).get_weights())
+    return twin
+
+
+def plain_gan() -> PlainGAN:
+    gan = PlainGAN(plain_discriminator(64), plain_generator(100, 64), latent_dim=100)
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+    return gan
+
+
+def plain_vae() -> PlainVAE:
+    vae = PlainVAE(plain_encoder(16, 32, 256), plain_decoder(16, 32, 256))
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return vae
+
+
 def contenders() -> tuple[dict[str, keras.Model], dict[str, int]]:
     keras.utils.set_random_seed(0)
     gan = zoo.create("dcgan")  # latent 100, base filters 64
     gan.compile()  # both optimizers: Adam(2e-4, beta_1=0.5)
-    plain_gan = PlainGAN(plain_discriminator(64), plain_generator(100, 64), latent_dim=100)
-    plain_gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                      g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                      loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
-
+    reference_gan = plain_gan()
     vae = zoo.create("vae")  # latent 16, base filters 32, hidden 256
     vae.compile()  # Adam(1e-3)
-    plain_vae = PlainVAE(plain_encoder(16, 32, 256), plain_decoder(16, 32, 256))
-    plain_vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    reference_vae = plain_vae()
+    # The twins last, so the others' initial weights are those of earlier runs of this script.
+    twin_gan = twin_of(reference_gan, plain_gan, ("generator", "discriminator"))
+    twin_vae = twin_of(reference_vae, plain_vae, ("encoder", "decoder"))
 
     params = {
-        "DCGAN generator": same_networks("generator", gan.generator, plain_gan.generator),
-        "DCGAN discriminator": same_networks("discriminator", gan.discriminator, plain_gan.discriminator),
-        "VAE encoder": same_networks("encoder", vae.encoder, plain_vae.encoder),
-        "VAE decoder": same_networks("decoder", vae.decoder, plain_vae.decoder),
+        "DCGAN generator": same_networks("generator", gan.generator, reference_gan.generator),
+        "DCGAN discriminator": same_networks("discriminator", gan.discriminator, reference_gan.discriminator),
+        "VAE encoder": same_networks("encoder", vae.encoder, reference_vae.encoder),
+        "VAE decoder": same_networks("decoder", vae.decoder, reference_vae.decoder),
     }
-    models = {"DCGAN ours": gan, "DCGAN reference": plain_gan, "VAE ours": vae, "VAE reference": plain_vae}
-    # CPU-only: Keras' jit_compile="auto" resolves to False; make sure neither side differs.
+    # Reference first, then its twin, then ours (as bench/resnet50.py); the order is the alternation's.
+    models = {"DCGAN reference": reference_gan, "DCGAN twin": twin_gan, "DCGAN ours": gan,
+              "VAE reference": reference_vae, "VAE twin": twin_vae, "VAE ours": vae}
+    # CPU-only: Keras' jit_compile="auto" resolves to False; make sure no contender differs.
     assert len({model.jit_compile for model in models.values()}) == 1
     return models, params
 
 
+def train_flops(models: dict[str, keras.Model], batch: int) -> dict[str, float]:
+    """Training FLOPs of one step of ours, per model, from the profiler's forward counts (per image).
+
+    VAE: the forward is the task's (encoder, then decoder), times TRAIN_FLOPS_PER_FORWARD.
+    DCGAN: the step passes G (generator) and D (discriminator) several times: the discriminator
+    step runs G forward only, then D on real and on fake images with backward; the generator step
+    runs G then D with backward through both. Counted as G + 3 x (2D + G + D) = 4G + 9D per image
+    (the 3x convention for every backpropagated pass; the generator step's D computes no weight
+    gradients, so this is a slight overcount)."""
+    rng = np.random.default_rng(0)
+    gan = models["DCGAN ours"]
+    work = gan.bench_workload(1, rng)
+    generator = bench.forward_flops(work.forward, *work.forward_specs)
+    discriminator = bench.forward_flops(lambda x: gan.discriminator(x, training=False),
+                                        tf.TensorSpec((1, *SHAPE), tf.float32))
+    work = models["VAE ours"].bench_workload(1, rng)
+    vae = bench.forward_flops(work.forward, *work.forward_specs)
+    return {"DCGAN": batch * (generator + bench.TRAIN_FLOPS_PER_FORWARD * (generator + 3 * discriminator)),
+            "VAE": batch * bench.TRAIN_FLOPS_PER_FORWARD * vae,
+            "G": generator, "D": discriminator, "VAE forward": vae}
+
+
+def median_step(steps: list[bench.Step]) -> bench.Step:
+    return bench.Step(*(float(np.median([getattr(step, clock) for step in steps])) for clock in bench.CLOCKS))
+
+
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    batch, steps, rounds = (4, 1, 1) if args.smoke else (64, 10, 5)
+    # Full mode: a DCGAN step at batch 64 takes ~250 ms and a VAE step ~40-65 ms on 2 cores, so 8 DCGAN
+    # and 30 VAE steps make every timing 1.2-2 s of work; a round of the six timers is ~10 s, and
+    # 1 dropped + 11 timed rounds ~2 min, ~2.5 min with building, tracing and the warm-up fits.
+    batch, gan_steps, vae_steps, rounds, warm_up = (4, 1, 1, 1, 0) if args.smoke else (64, 8, 30, 11, 1)
+    peak_size = 512 if args.smoke else 2048
     report = Report("bench/generative.py", args)
     models, params = contenders()
 
     # Random 0-255 pixels as float32, what ours takes from fit(images); one batch, repeated.
     images = np.random.default_rng(0).integers(0, 256, (batch, *SHAPE)).astype("float32")
     data = tf.data.Dataset.from_tensors(tf.constant(images)).repeat()
-    timers = {name: bench.fit_timer(model.fit, data, steps) for name, model in models.items()}
-    times = bench.alternate(timers, rounds)
-    rate = {name: batch / statistics.median(seconds) for name, seconds in times.items()}
+    steps = {"DCGAN": gan_steps, "VAE": vae_steps}
+    timers = {name: bench.fit_timer(model.fit, data, steps[name.split()[0]]) for name, model in models.items()}
+    times = bench.alternate(timers, rounds, warm_up)
+    flops = train_flops(models, batch)
 
+    aa = {}
     for net, goal in (("DCGAN", "a plain Keras DCGAN"), ("VAE", "a plain Keras VAE")):
-        ratio = report.row(f"{net} train step, batch {batch}", rate[f"{net} ours"], rate[f"{net} reference"],
-                           "images/s")
-        report.goal(f"{net} train ≥ 1.0× {goal}", ratio, 1.0)
+        ours, reference, twin = times[f"{net} ours"], times[f"{net} reference"], times[f"{net} twin"]
+        aa[net] = {clock: bench.paired_ratio(twin, reference, clock) for clock in bench.CLOCKS}
+        label = f"{net} train step, batch {batch}"
+        for what, steps_of in ((label, ours), (f"{label}: reference twin (A/A)", twin)):
+            report.row(what, bench.rate(steps_of, batch), bench.rate(reference, batch), "images/s",
+                       cpu_ratio=bench.paired_ratio(steps_of, reference, "cpu"),
+                       mfu=bench.mfu(flops[net], median_step(steps_of), "fp32", peak_size),
+                       wall_ratio_paired=bench.paired_ratio(steps_of, reference, "wall"))
+        report.goal(f"{net} train ≥ 1.0× {goal}", bench.paired_ratio(ours, reference, "cpu"), 1.0,
+                    aa=aa[net]["cpu"], clock="cpu")
+    for net in ("DCGAN", "VAE"):
+        report.note(f"{net} A/A (twin vs reference): {aa[net]['cpu']:.3f} by CPU time, "
+                    f"{aa[net]['wall']:.3f} by wall time.")
     report.note("parameters, same in ours and the reference (checked weight by weight): "
                 + ", ".join(f"{what} {count:,}" for what, count in params.items()) + ".")
-    report.note(f"batch {batch}, {steps} fit steps per round, median of {rounds} alternating rounds; "
+    report.note(f"batch {batch}; {gan_steps} DCGAN / {vae_steps} VAE fit steps per timing, median of {rounds} "
+                f"alternating rounds (reference, twin, ours) after {warm_up} dropped; "
                 f"XLA {'on' if models['DCGAN ours'].jit_compile else 'off'} for all (Keras' 'auto' on CPU).")
+    report.note(f"MFU: training FLOPs of ours per step from the profiler's forward counts, x"
+                f"{bench.TRAIN_FLOPS_PER_FORWARD} for training. VAE: encoder + decoder "
+                f"({flops['VAE forward'] / 1e6:.1f} MFLOPs per image). DCGAN: the step's passes through the "
+                f"generator G ({flops['G'] / 1e6:.1f} MFLOPs per image) and the discriminator D "
+                f"({flops['D'] / 1e6:.1f}): G forward only in the discriminator step, then D on real and on fake, "
+                f"and G then D in the generator step, each backpropagated: 4G + 9D per image.")
     report.note("The plain DCGAN's loss is BinaryCrossentropy(from_logits=True) on 1/0 labels, the same "
                 "function as our softplus form; ours also tracks a fourth VAE metric (the ELBO).")
     report.finish()

@@ -51,7 +51,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    rounds = 1 if args.smoke else 5
+    rounds = 1 if args.smoke else 7
     report = Report("bench/load.py", args)
     work = Path(tempfile.mkdtemp(prefix="zoo-bench-load-"))
     weights = keras_applications_file(work)
@@ -87,22 +87,37 @@ def main() -> None:
     def reference() -> float:
         return timed(lambda: keras.applications.ResNet50(weights=str(weights)))
 
-    times: dict[str, list[float]] = {"keras.applications": [], "zoo cold": [], "zoo warm": []}
-    for _ in range(rounds):  # cold must precede warm within a round; the reference goes first
-        for name, run in (("keras.applications", reference), ("zoo cold", cold), ("zoo warm", warm)):
-            times[name].append(run())
+    # The reference runs twice per round (its twin is the A/A); cold must precede warm within a round.
+    runs = (("keras.applications", reference), ("zoo cold", cold), ("keras.applications (twin, A/A)", reference),
+            ("zoo warm", warm))
+    times: dict[str, list[float]] = {name: [] for name, _ in runs}
+    for index in range(rounds + (0 if args.smoke else 1)):  # the first round (file cache, imports) is dropped
+        for name, run in runs:
+            seconds = run()
+            if args.smoke or index > 0:
+                times[name].append(seconds)
     server.shutdown()
+
+    def paired(name: str) -> float:  # median over rounds of seconds / the reference's seconds in that round
+        return statistics.median(o / r for o, r in zip(times[name], times["keras.applications"]))
+
     seconds = {name: statistics.median(values) for name, values in times.items()}
     base = seconds["keras.applications"]
     report.row("keras.applications.ResNet50(weights=local file) (reference)", base, base, "s",
                higher_is_better=False)
+    aa = paired("keras.applications (twin, A/A)")
+    report.row("keras.applications.ResNet50, twin (A/A)", seconds["keras.applications (twin, A/A)"], base, "s",
+               higher_is_better=False)
     cold_ratio = report.row("zoo.load cold: download + verify + convert + build", seconds["zoo cold"], base, "s",
                             higher_is_better=False)
-    warm_ratio = report.row("zoo.load warm: cached converted weights + build", seconds["zoo warm"], base, "s",
-                            higher_is_better=False)
-    report.goal("warm zoo.load ≤ 1.0× keras.applications' load time", warm_ratio, 1.0, at_least=False)
+    report.row("zoo.load warm: cached converted weights + build", seconds["zoo warm"], base, "s",
+               higher_is_better=False)
+    # A load is one thread reading, hashing and building while a person waits: judged by wall time, paired by round.
+    report.goal("warm zoo.load ≤ 1.0× keras.applications' load time", paired("zoo warm"), 1.0, at_least=False,
+                aa=aa, clock="wall")
     report.note(f"cold load is {cold_ratio:.2f}× the reference (it downloads {weights.stat().st_size / 1e6:.0f} MB "
-                f"over 127.0.0.1 and converts once); median of {rounds} alternating rounds.")
+                f"over 127.0.0.1 and converts once); median of {rounds} alternating rounds after one dropped; "
+                f"A/A {aa:.3f} by wall time.")
     report.finish()
 
 

@@ -30,6 +30,8 @@ def main() -> None:
         model = zoo.create(name, input_shape=(size, size, 3))
         model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), metrics=None)
         rates = {}
+        # FLOPs grow linearly with the batch: count one image's forward pass once per size.
+        forward = bench.forward_flops(lambda t: model(t, training=False), tf.TensorSpec((1, size, size, 3), tf.float32))
         for batch in batches:
             x = rng.normal(size=(batch, size, size, 3)).astype("float32")
             # Batched from slices, the batch axis is unknown (None): fit traces its train function
@@ -37,16 +39,19 @@ def main() -> None:
             # warm-up (a ResNet-50 trace costs ~18 s here; a warm-up step at 224 px batch 64, 40 s).
             data = tf.data.Dataset.from_tensor_slices((x, np.arange(batch) % 1000)).repeat().batch(batch)
             steps = 1 if args.smoke else min(8, max(1, 32 // batch))  # about 32 images per timing
-            seconds = bench.fit_timer(model.fit, data, steps, warm_up=batch == batches[0])()
-            step_ms[size, batch] = 1000 * seconds
-            rates[batch] = batch / seconds
-            report.row(f"{name} train, {size}x{size}, batch {batch} (vs batch {batches[0]})", rates[batch],
-                       rates[batches[0]], step_ms=step_ms[size, batch])
+            step = bench.fit_timer(model.fit, data, steps, warm_up=batch == batches[0])()
+            step_ms[size, batch] = 1000 * step.wall
+            rates[batch] = batch / step.wall
+            report.row(f"train, {name} {size}x{size}, batch {batch} (vs batch {batches[0]})", rates[batch],
+                       rates[batches[0]], step_ms=step_ms[size, batch], cpu_step_ms=1000 * step.cpu,
+                       mfu=bench.mfu(forward * batch * bench.TRAIN_FLOPS_PER_FORWARD, step, "fp32",
+                                     512 if args.smoke else 2048))
         keras.backend.clear_session()
     largest = batches[-1]
     growth = ", ".join(f"{size}px {step_ms[size, largest]:.0f} ms" for size in sizes)
     report.note(f"step time at batch {largest}: {growth}; each figure is one timing of about 32 images "
-                f"(at least one step); one warm-up (tracing) per image size, at batch {batches[0]}.")
+                f"(at least one step); one warm-up (tracing) per image size, at batch {batches[0]}. A table, not a "
+                "comparison: no goal, so no A/A.")
     report.finish()
 
 

@@ -2,8 +2,9 @@
 
     python bench/seq.py [--smoke] [--json PATH]
 
-Two pairs, each timed with ``fit`` on one repeated synthetic batch of token ids, in alternating
-rounds (ours, reference, ours, reference ...) in this one process:
+Two comparisons, each timed with ``fit`` on one repeated synthetic batch of token ids (batch 64,
+24 tokens a side), in alternating rounds (reference, its twin, ours, reference, ...) in this one
+process:
 
 - ``seq2seq_attention`` (BiGRU encoder, GRU decoder with Bahdanau attention, run as one
   ``tf.scan``) against the TensorFlow "NMT with attention" style: an Encoder layer, a
@@ -17,12 +18,18 @@ Each reference is written here to have the same layers and sizes as ours (parame
 asserted equal), the same optimizer (Adam 1e-3), the same batch and the same masked loss. Ours are
 the ``Translator`` models ``zoo.create`` returns, trained straight on token ids
 (``zoo.bench.translation_workload``). Rates are target tokens per second.
+
+Each reference has a twin, built and compiled the same way with the reference's weights copied in:
+the A/A calibration. 2 steps per timing (1.6-3.5 s of work), 5 rounds after one dropped warm-up
+round. Goals are judged by process CPU time per step (paired by round, see zoo.bench.Step), only
+when the A/A lands within ±5 %; wall-clock rates and ratios are printed beside them. MFU counts
+ours' forward FLOPs with TensorFlow's profiler (x3 for training), plus, for seq2seq, its recurrent
+loops counted analytically (the profiler sees no FLOPs inside a while loop).
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 from common import Report, arguments
 
@@ -222,52 +229,128 @@ def ours(name: str, words: int, length: int, **config) -> keras.Model:
     return model.adapt(*sentences)
 
 
-def compare(report: Report, what: str, model: keras.Model, reference: keras.Model, batch: int, length: int,
-            steps: int, rounds: int) -> float:
+def recurrent_flops(embedding_dim: int, units: int, source_length: int, target_length: int) -> float:
+    """Forward FLOPs per sample (multiply-adds count 2) of ours' seq2seq loops, which TensorFlow's profiler
+    leaves out: the ops in a while loop's body (the encoder's GRUs, the decoder's ``tf.scan``) have no
+    static shapes for it ("ops no flops stats due to incomplete shapes"). A GRU step on an input of width
+    ``d`` is 2 x 3 units x (d + units) (input and recurrent kernels; gate arithmetic left out). Per
+    source position, two encoder GRUs on the embedding; per target position, the attention (the query
+    projection, the scores against the precomputed keys, the context over the 2-units-wide memory) and
+    the decoder GRU on [embedding, context]."""
+    encoder = 2 * source_length * 6 * units * (embedding_dim + units)
+    attention = 2 * units * units + 2 * source_length * units + 2 * source_length * 2 * units
+    decoder = target_length * (attention + 6 * units * (embedding_dim + 3 * units))
+    return float(encoder + decoder)
+
+
+def median_step(steps: list[bench.Step]) -> bench.Step:
+    return bench.Step(*(float(np.median([getattr(step, clock) for step in steps])) for clock in bench.CLOCKS))
+
+
+def compare(report: Report, what: str, model: keras.Model, reference: keras.Model, twin: keras.Model, batch: int,
+            length: int, steps: int, rounds: int, warm_up: int, peak_size: int, uncounted: float = 0.0
+            ) -> dict[str, float]:
+    """Time the reference, its twin (A/A) and ours in alternating rounds; add the rows; return the paired
+    CPU-time ratios: ours over the reference ("ratio") and the twin over the reference ("aa").
+    ``uncounted``: forward FLOPs per sample the profiler misses (see ``recurrent_flops``)."""
     work = bench.translation_workload(model, batch, np.random.default_rng(0), length=length)
     mine, theirs = model.network.count_params(), reference.count_params()
-    assert mine == theirs, f"{what}: ours has {mine:,} parameters, the reference {theirs:,}"
+    assert mine == theirs == twin.count_params(), f"{what}: ours has {mine:,} parameters, the reference {theirs:,}"
     report.note(f"{what}: {mine:,} parameters in ours and in the reference; vocabularies "
                 f"{len(model.source_codec):,} / {len(model.target_codec):,}.")
-    assert model.optimizer.learning_rate.numpy() == reference.optimizer.learning_rate.numpy()
-    timers = {"ours": bench.fit_timer(work.fit, work.train_data, steps),
-              "reference": bench.fit_timer(reference.fit, work.train_data, steps)}
-    times = bench.alternate(timers, rounds)
-    rates = {name: batch * work.units_per_sample / np.median(seconds) for name, seconds in times.items()}
+    rates = {model.optimizer.learning_rate.numpy(), reference.optimizer.learning_rate.numpy(),
+             twin.optimizer.learning_rate.numpy()}
+    assert len(rates) == 1, rates
+    timers = {"reference": bench.fit_timer(reference.fit, work.train_data, steps),
+              "twin": bench.fit_timer(twin.fit, work.train_data, steps),
+              "ours": bench.fit_timer(work.fit, work.train_data, steps)}
+    times = bench.alternate(timers, rounds, warm_up)
+    tokens = batch * work.units_per_sample
+    # Training FLOPs of ours per step: the forward count per sample (the profiler's, plus what it misses)
+    # x batch x 3.
+    profiled = bench.forward_flops(work.forward, *work.forward_specs)
+    forward = profiled + uncounted
+    flops = batch * forward * bench.TRAIN_FLOPS_PER_FORWARD
+    reference_steps = times["reference"]
+    label = f"{what} train step, batch {batch}"
+    for name, row_label in (("ours", label), ("twin", f"{label}: reference twin (A/A)")):
+        report.row(row_label, bench.rate(times[name], tokens), bench.rate(reference_steps, tokens), "tokens/s",
+                   cpu_ratio=bench.paired_ratio(times[name], reference_steps, "cpu"),
+                   mfu=bench.mfu(flops, median_step(times[name]), "fp32", peak_size),
+                   wall_ratio_paired=bench.paired_ratio(times[name], reference_steps, "wall"))
+    aa = {clock: bench.paired_ratio(times["twin"], reference_steps, clock) for clock in bench.CLOCKS}
     spread = max(bench.summary(seconds)["spread"] for seconds in times.values())
-    report.note(f"{what}: step {1000 * np.median(times['ours']):.0f} ms ours vs "
-                f"{1000 * np.median(times['reference']):.0f} ms reference (widest spread over rounds "
-                f"{100 * spread:.0f}%).")
-    return report.row(f"{what} train step, batch {batch}", rates["ours"], rates["reference"], "tokens/s")
+    report.note(f"{what}: step {1000 * median_step(times['ours']).wall:.0f} ms ours vs "
+                f"{1000 * median_step(reference_steps).wall:.0f} ms reference by wall time "
+                f"({1000 * median_step(times['ours']).cpu:.0f} vs {1000 * median_step(reference_steps).cpu:.0f} ms "
+                f"of process CPU; widest wall spread over rounds {100 * spread:.0f}%); A/A (twin vs reference) "
+                f"{aa['cpu']:.3f} by CPU time, {aa['wall']:.3f} by wall time; forward "
+                f"{forward / length / 1e6:.3g} MFLOPs per target token ("
+                + (f"{profiled / length / 1e6:.3g} counted by the profiler, {uncounted / length / 1e6:.3g} in "
+                   f"its loops, counted analytically)." if uncounted else "counted by the profiler)."))
+    return {"ratio": bench.paired_ratio(times["ours"], reference_steps, "cpu"), "aa": aa["cpu"], "forward": forward}
+
+
+def twin_of(reference: keras.Model, build) -> keras.Model:
+    """The A/A twin: ``build()`` makes the reference again, the same way, then takes its weights."""
+    twin = build()
+    twin.set_weights(reference.get_weights())
+    return twin
 
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     if args.smoke:
-        batch, length, words, steps, rounds = 4, 6, 40, 1, 1
+        batch, length, words, seq2seq_steps, transformer_steps, rounds, warm_up = 4, 6, 40, 1, 1, 1, 0
         seq2seq, transformer = dict(embedding_dim=16, units=32), dict(size="tiny", d_model=32, ff_dim=64)
     else:
-        batch, length, words, steps, rounds = 64, 24, 2000, 3, 4
+        # A step at batch 64 takes ~0.8 s (seq2seq) and ~1.7 s (Transformer small) on 2 cores: 2 steps per
+        # timing make every timing 1.6-3.5 s of work. 1 dropped + 5 timed rounds of three timers are
+        # ~30 s + ~60 s; building, adapting and tracing six models (the tutorial seq2seq's Python loop
+        # over 24 positions traces slowly) and their warm-up fits add ~3.5 min: ~5 min in all.
+        batch, length, words, seq2seq_steps, transformer_steps, rounds, warm_up = 64, 24, 2000, 2, 2, 5, 1
         seq2seq, transformer = dict(embedding_dim=128, units=256), dict(size="small")
+    peak_size = 512 if args.smoke else 2048
     report = Report("bench/seq.py", args)
     keras.utils.set_random_seed(0)
 
+    def tutorial_seq2seq() -> TutorialSeq2Seq:
+        compiled = TutorialSeq2Seq(len(model.source_codec), len(model.target_codec), **seq2seq)
+        compiled.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return compiled
+
     model = ours("seq2seq_attention", words, length, **seq2seq)
-    compiled = TutorialSeq2Seq(len(model.source_codec), len(model.target_codec), **seq2seq)
-    compiled.compile(optimizer=keras.optimizers.Adam(1e-3))
-    ratio = compare(report, "seq2seq (Bahdanau)", model, compiled, batch, length, steps, rounds)
-    report.goal("seq2seq train ≥ 1.0× a tutorial-style Keras seq2seq", ratio, 1.0)
+    reference = tutorial_seq2seq()
+    twin = twin_of(reference, tutorial_seq2seq)
+    result = compare(report, "seq2seq (Bahdanau)", model, reference, twin, batch, length, seq2seq_steps, rounds,
+                     warm_up, peak_size, uncounted=recurrent_flops(seq2seq["embedding_dim"], seq2seq["units"],
+                                                                   length, length))
+    report.goal("seq2seq train ≥ 1.0× a tutorial-style Keras seq2seq", result["ratio"], 1.0, aa=result["aa"],
+                clock="cpu")
 
     model = ours("transformer", words, length, **transformer)
     dims = {k: v for k, v in zoo.models.transformer.SIZES[transformer["size"]].items()}
     dims.update({k: v for k, v in transformer.items() if k != "size"})
-    reference = tutorial_transformer(len(model.source_codec), len(model.target_codec), dropout=0.1, **dims)
-    ratio = compare(report, f"Transformer ({transformer['size']})", model, reference, batch, length, steps, rounds)
-    report.goal("Transformer train ≥ 1.0× a keras.io-style Keras Transformer", ratio, 1.0)
 
-    report.note(f"batch {batch}, source and target length {length}, {steps} fit steps per round, median of "
-                f"{rounds} alternating rounds after a warm-up; Adam 1e-3 on both; dropout as ours' defaults "
-                f"(seq2seq 0, Transformer 0.1) in the same places.")
+    def keras_io_transformer() -> keras.Model:
+        return tutorial_transformer(len(model.source_codec), len(model.target_codec), dropout=0.1, **dims)
+
+    reference = keras_io_transformer()
+    twin = twin_of(reference, keras_io_transformer)
+    result = compare(report, f"Transformer ({transformer['size']})", model, reference, twin, batch, length,
+                     transformer_steps, rounds, warm_up, peak_size)
+    report.goal("Transformer train ≥ 1.0× a keras.io-style Keras Transformer", result["ratio"], 1.0,
+                aa=result["aa"], clock="cpu")
+
+    report.note(f"batch {batch}, source and target length {length}; {seq2seq_steps} seq2seq / {transformer_steps} "
+                f"Transformer fit steps per timing, median of {rounds} alternating rounds (reference, twin, ours) "
+                f"after {warm_up} dropped; each reference's twin is built and compiled the same way, with the "
+                f"reference's weights; Adam 1e-3 on all; dropout as ours' defaults (seq2seq 0, Transformer 0.1) in "
+                f"the same places.")
+    report.note(f"MFU: ours' forward FLOPs, x{bench.TRAIN_FLOPS_PER_FORWARD} for training, over the matmul peak "
+                f"measured in this run: counted by TensorFlow's profiler, which sees no FLOPs inside a while loop; "
+                f"seq2seq's recurrent loops (encoder GRUs, the decoder's tf.scan) are added analytically "
+                f"(bench/seq.py recurrent_flops).")
     report.finish()
 
 

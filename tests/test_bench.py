@@ -126,7 +126,7 @@ def test_zoo_bench_infer_text_with_build_options():
     proc = zoo_bench("transformer", "--infer", "--batch-size", "2", "--steps", "1", "--rounds", "1",
                      "--set", "size=tiny", "d_model=32")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "tokens/s" in proc.stdout and "of peak" in proc.stdout
+    assert "tokens/s" in proc.stdout and "-> MFU" in proc.stdout and "of the fp32 peak" in proc.stdout
     import numpy as np
 
     from zoo import bench
