@@ -7,7 +7,8 @@ compiled with XLA), it traces and warms the step, profiles ``--steps`` more, and
 costliest ops in milliseconds per step, summed over the threads that ran them (so a table can
 add up to more than the wall-clock step on 2 cores). TensorFlow ops are grouped by op type
 (``_FusedConv2D``, ``Mul``, ...); XLA's by HLO kind (``convolution``, ``fusion``, ...).
-This is how the bf16, inference and XLA rows of bench/RESULTS.md were explained; it judges no goal.
+It explains rows of bench/RESULTS.md (the inference and XLA rows); it judges no goal, so it is
+not part of `make bench`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 from typing import Callable
 
 from common import Report, arguments
+from resnet50 import compiled  # the same optimizer and loss as the timed comparison
 
 import keras
 import numpy as np
@@ -26,12 +28,6 @@ from tensorflow.tsl.profiler.protobuf import xplane_pb2  # the profiler's own tr
 
 import zoo
 from zoo import bench, precision
-
-
-def compiled(model: keras.Model, jit: bool) -> keras.Model:
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="sparse_categorical_crossentropy",
-                  jit_compile=jit)
-    return model
 
 
 def builders(shape: tuple[int, int, int]) -> dict[str, Callable[[], keras.Model]]:

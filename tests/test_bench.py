@@ -33,8 +33,26 @@ EXPECTED_ROWS = {
 
 
 def test_every_script_has_expectations():
-    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"common", "run_all", "profile_step"}  # profile_step: a diagnostic, no goal
+    # profile_step is a diagnostic with no goal: outside make bench, smoke-tested below.
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"common", "run_all", "profile_step"}
     assert scripts == set(SCRIPTS) == set(EXPECTED_ROWS)
+
+
+def test_profile_step_smoke(tmp_path):
+    out = tmp_path / "profile.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_step.py"), "--smoke", "--mode", "infer",
+                           "--contenders", "keras.applications,zoo fp32", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert [row["what"] for row in rows] == ["infer, keras.applications: ms per step, wall",
+                                            "infer, zoo fp32: ms per step, wall"]
+    for row in rows:  # the profiler saw the convolutions, whichever kernels this CPU's TensorFlow uses
+        assert row["ours"] > 0 and row["cpu_ms"] > 0
+        assert any("Conv2D" in op for op in row["ops_ms"]), row["ops_ms"]
+    bad = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_step.py"), "--contenders", "nosuch"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert bad.returncode != 0 and "unknown contender" in bad.stderr
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
