@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from zoo import precision
 from zoo.models.fused_batch_norm import FusedBatchNormalization
 
 
@@ -66,3 +67,21 @@ def test_round_trips_through_a_keras_file(tmp_path):
     model.save(tmp_path / "m.keras")
     again = keras.saving.load_model(tmp_path / "m.keras")
     assert isinstance(again.get_layer("bn"), FusedBatchNormalization)
+
+
+def fused_op_traced(layer, dtype="float32", **call) -> bool:
+    step = tf.function(lambda t: layer(tf.cast(t, dtype), **call))
+    graph = step.get_concrete_function(tf.TensorSpec((2, 5, 6, 3), tf.float32)).graph
+    return any(op.type == "FusedBatchNormV3" for op in graph.get_operations())
+
+
+def test_the_fused_op_runs_where_it_pays_and_keras_ops_at_float32_inference():
+    _, fused = twins()
+    assert fused_op_traced(fused, training=True)
+    assert not fused_op_traced(fused, training=False)  # Keras' Mul + Add, as keras.applications
+    with precision.onednn_bf16():  # the bf16 rewrite turns the fused op into bf16
+        assert fused_op_traced(fused, training=False)
+    keras_bf16 = FusedBatchNormalization(dtype="mixed_bfloat16")  # Keras' bf16 policy: bf16 inputs, fused
+    assert fused_op_traced(keras_bf16, "bfloat16", training=False)
+    fused.trainable = False  # frozen (fine-tuning): moving statistics, so Keras' ops at float32
+    assert not fused_op_traced(fused, training=True)

@@ -1,8 +1,11 @@
 """ResNet-18/34/50/101/152: parity with keras.applications (v1), torchvision's counts (v1.5), shapes."""
 
+import collections
+
 import numpy as np
 import pytest
 import keras
+import tensorflow as tf
 
 import zoo
 from tests import harness
@@ -50,6 +53,16 @@ def test_v1_reproduces_keras_applications_outputs(name):
             layer.set_weights(reference.get_layer(layer.name).get_weights())
     x = np.random.default_rng(0).normal(size=(2, *shape)).astype("float32")
     harness.assert_same_probabilities(ours.predict(x, verbose=0), reference.predict(x, verbose=0))
+    # float32 inference runs keras.applications' ops, op for op (zoo's fused BatchNorm is for training and bf16).
+    assert inference_ops(ours, shape) == inference_ops(reference, shape)
+
+
+def inference_ops(model: keras.Model, shape) -> collections.Counter:
+    """Op types of a traced forward pass, without constants and reshapes: keras.applications' BatchNorm
+    axis is 3, ours -1, and Keras reshapes the four statistics vectors for an axis other than -1."""
+    step = tf.function(lambda t: model(t, training=False))
+    graph = step.get_concrete_function(tf.TensorSpec((1, *shape), tf.float32)).graph
+    return collections.Counter(op.type for op in graph.get_operations() if op.type not in ("Const", "Reshape"))
 
 
 def test_strided_3x3_in_v15_and_strided_1x1_in_v1():
